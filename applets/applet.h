@@ -1,0 +1,44 @@
+/* What every applet shares: the dispatch table entry, option parsing with
+ * the common -h/--help and --root, and one-line error reporting. */
+#ifndef MD_APPLET_H
+#define MD_APPLET_H
+
+#include <getopt.h>
+
+#include "err.h"
+
+#define OPT_ROOT 0x1000
+#define APPLET_LONGOPTS \
+	{ "help", no_argument, 0, 'h' }, \
+	{ "root", required_argument, 0, OPT_ROOT }
+
+struct applet {
+	const char *name;
+	int (*main)(int argc, char **argv);
+	const char *usage;
+};
+
+extern const struct applet *applet_cur;
+
+/* getopt_long, plus: -h/--help prints usage to stdout and exits 0;
+ * --root DIR sets MD_ROOT; an unknown option or missing argument prints
+ * usage to stderr and exits 125. */
+int applet_getopt(int argc, char **argv, const char *shortopts,
+		  const struct option *longopts);
+/* Prints usage to stderr with a reason and returns 125. */
+int applet_usage_error(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+/* Prints "md-NAME: msg" for err and returns 125. */
+int applet_fail(const struct md_err *err);
+/* Prints "md-NAME: " + formatted message, returns 125. */
+int applet_failf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#define APPLET(n) int n##_main(int argc, char **argv); extern const char n##_usage[];
+APPLET(images)
+APPLET(import)
+APPLET(inspect)
+APPLET(load)
+APPLET(rmi)
+#undef APPLET
+
+#endif

@@ -1,0 +1,120 @@
+/* The md multicall binary: picks the applet from argv[0] ("md-images",
+ * a symlink, a path) or from "md APPLET ...". */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "applet.h"
+#include "store.h"
+
+#define A(n) { #n, n##_main, n##_usage }
+static const struct applet applets[] = {
+	A(images), A(import), A(inspect), A(load), A(rmi),
+};
+#undef A
+
+const struct applet *applet_cur;
+
+static const struct applet *applet_find(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(applets); i++)
+		if (!strcmp(applets[i].name, name))
+			return &applets[i];
+	return NULL;
+}
+
+static void list_applets(FILE *f)
+{
+	fputs("Usage: md APPLET [ARGS...]  or  md-APPLET [ARGS...]\n"
+	      "A small container engine. Applets:\n", f);
+	for (size_t i = 0; i < ARRAY_SIZE(applets); i++)
+		fprintf(f, "  md-%s\n", applets[i].name);
+	fputs("Run md-APPLET --help for an applet's options.\n", f);
+}
+
+int applet_getopt(int argc, char **argv, const char *shortopts,
+		  const struct option *longopts)
+{
+	for (;;) {
+		int c = getopt_long(argc, argv, shortopts, longopts, NULL);
+		switch (c) {
+		case 'h':
+			fputs(applet_cur->usage, stdout);
+			exit(0);
+		case OPT_ROOT:
+			store_set_root(optarg);
+			continue;
+		case '?':
+		case ':':
+			fprintf(stderr, "md-%s: unknown option or missing argument: %s\n",
+				applet_cur->name, argv[optind - 1]);
+			fputs(applet_cur->usage, stderr);
+			exit(125);
+		default:
+			return c;
+		}
+	}
+}
+
+int applet_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "md-%s: ", applet_cur->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	fputs(applet_cur->usage, stderr);
+	return 125;
+}
+
+int applet_fail(const struct md_err *err)
+{
+	fprintf(stderr, "md-%s: %s\n", applet_cur->name, err->msg);
+	return 125;
+}
+
+int applet_failf(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "md-%s: ", applet_cur->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 125;
+}
+
+int main(int argc, char **argv)
+{
+	const char *base = strrchr(argv[0], '/');
+
+	base = base ? base + 1 : argv[0];
+	if (!strncmp(base, "md-", 3)) {
+		applet_cur = applet_find(base + 3);
+	} else {
+		if (argc < 2) {
+			list_applets(stdout);
+			return 0;
+		}
+		if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+			list_applets(stdout);
+			return 0;
+		}
+		base = argv[1];
+		applet_cur = applet_find(base);
+		argc--;
+		argv++;
+	}
+	if (!applet_cur) {
+		fprintf(stderr, "md: unknown applet '%s'\n", base);
+		list_applets(stderr);
+		return 125;
+	}
+	/* Our messages carry the applet name already. */
+	opterr = 0;
+	return applet_cur->main(argc, argv);
+}

@@ -1,0 +1,18 @@
+# Build configuration for md. Override on the command line: make CC=gcc
+CC       = musl-gcc
+DEPS     = build/deps
+CPPFLAGS = -D_GNU_SOURCE -Ilib -Iapplets -I$(DEPS)/include
+CFLAGS   = -std=gnu11 -Os -Wall -Wextra -Wno-unused-parameter \
+           -Wno-sign-compare -Wno-missing-field-initializers \
+           -ffunction-sections -fdata-sections \
+           -fno-asynchronous-unwind-tables -fno-unwind-tables
+LDFLAGS  = -static -Wl,--gc-sections -s
+LIBS     = $(DEPS)/lib/libbearssl.a $(DEPS)/lib/libz.a $(DEPS)/lib/libinih.a
+PREFIX   = /usr/local
+APPLETS  = images import inspect load rmi
+
+# Fuzzing builds use clang with glibc and the system's libraries.
+FUZZ_CC     = clang
+FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Ilib
+FUZZ_LIBS   = -lz -l:libbearssl.a -l:libinih.a
+FUZZ_TIME   = 60

@@ -1,0 +1,290 @@
+/* INI reading and writing.
+ *
+ * Reading uses inih. Debian ships inih prebuilt with a 200-byte line limit
+ * and with inline ";" comments, and its source is not in the archive we
+ * build from, so md adapts to that build instead of rebuilding it:
+ *  - a user's file (INI_RAW) with a line over the limit is rejected with
+ *    an error naming the line, never silently cut;
+ *  - files md writes escape what inih would eat and fold long values:
+ *    "\\" "\n" "\t" "\r" "\;" stand for themselves, "\s" for a space
+ *    (used at the ends of a piece, which inih would strip), "\+" for a
+ *    leading "+"; a value longer than a line goes on in continuation
+ *    lines that start with a tab and "+". */
+#include "ini.h"
+
+#include <ini.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+#define INI_LINE_MAX 196	/* longest line inih's build reads whole */
+#define INI_PIECE 140		/* escaped value bytes per written line */
+#define INI_KEY_MAX 48
+#define INI_FILE_MAX (1 << 20)
+
+struct ini_ctx {
+	const char *p, *end, *what;
+	int flags, lineno, failed;
+	ini_handler_fn fn;
+	void *user;
+	struct md_err *err;
+	char key[128], section[256];
+	char *val;		/* value being assembled from pieces */
+	size_t vlen, vcap;
+};
+
+static char *ini_reader(char *str, int num, void *stream)
+{
+	struct ini_ctx *c = stream;
+	const char *nl;
+	size_t n;
+
+	if (c->p >= c->end || c->failed)
+		return NULL;
+	nl = memchr(c->p, '\n', c->end - c->p);
+	n = nl ? (size_t)(nl - c->p) + 1 : (size_t)(c->end - c->p);
+	c->lineno++;
+	if (n > INI_LINE_MAX || n >= (size_t)num) {
+		c->failed = 1;
+		err_set(c->err, 0, "%s: line %d: longer than %d bytes", c->what,
+			c->lineno, INI_LINE_MAX);
+		return NULL;
+	}
+	memcpy(str, c->p, n);
+	str[n] = 0;
+	c->p += n;
+	return str;
+}
+
+static int val_append(struct ini_ctx *c, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (c->vlen + n + 1 > c->vcap) {
+		size_t cap = (c->vlen + n + 1) * 2;
+		char *nv = realloc(c->val, cap);
+		if (!nv)
+			return -1;
+		c->val = nv;
+		c->vcap = cap;
+	}
+	/* Unescape while copying; unknown escapes stay as they are. */
+	for (; *s; s++) {
+		char ch = *s;
+		if (ch == '\\' && s[1]) {
+			switch (*++s) {
+			case 'n': ch = '\n'; break;
+			case 't': ch = '\t'; break;
+			case 'r': ch = '\r'; break;
+			case 's': ch = ' '; break;
+			case '\\': case ';': case '+': case '#': ch = *s; break;
+			default: c->val[c->vlen++] = '\\'; ch = *s;
+			}
+		}
+		c->val[c->vlen++] = ch;
+	}
+	c->val[c->vlen] = 0;
+	return 0;
+}
+
+/* Delivers the value assembled so far, if any. */
+static void ini_flush(struct ini_ctx *c)
+{
+	if (!c->key[0] || c->failed)
+		return;
+	if (c->fn(c->user, c->section, c->key, c->val ? c->val : "", c->err) < 0)
+		c->failed = 1;
+	c->key[0] = 0;
+	c->vlen = 0;
+	if (c->val)
+		c->val[0] = 0;
+}
+
+static int ini_handler(void *user, const char *section, const char *name,
+		       const char *value)
+{
+	struct ini_ctx *c = user;
+
+	if (c->failed)
+		return 0;
+	if (c->flags & INI_RAW) {
+		if (c->fn(c->user, section, name, value, c->err) < 0)
+			c->failed = 1;
+		return !c->failed;
+	}
+	if (value[0] == '+' && c->key[0] && !strcmp(name, c->key) &&
+	    !strcmp(section, c->section)) {
+		if (val_append(c, value + 1) < 0)
+			goto oom;
+		return 1;
+	}
+	ini_flush(c);
+	if (strlen(name) >= sizeof(c->key) || strlen(section) >= sizeof(c->section)) {
+		err_set(c->err, 0, "%s: line %d: key too long", c->what, c->lineno);
+		c->failed = 1;
+		return 0;
+	}
+	strcpy(c->key, name);
+	strcpy(c->section, section);
+	c->vlen = 0;
+	if (val_append(c, value) < 0)
+		goto oom;
+	return 1;
+oom:
+	err_set(c->err, ENOMEM, "%s", c->what);
+	c->failed = 1;
+	return 0;
+}
+
+int ini_parse_buf(const char *buf, size_t len, const char *what, int flags,
+		  ini_handler_fn fn, void *user, struct md_err *err)
+{
+	struct ini_ctx c = { .p = buf, .end = buf + len, .what = what,
+			     .flags = flags, .fn = fn, .user = user, .err = err };
+	int r;
+
+	if (memchr(buf, 0, len))
+		return err_set(err, 0, "%s: contains a NUL byte", what);
+	r = ini_parse_stream(ini_reader, &c, ini_handler, &c);
+	ini_flush(&c);
+	free(c.val);
+	if (c.failed)
+		return -1;
+	if (r > 0)
+		return err_set(err, 0, "%s: line %d: not key = value", what, r);
+	if (r < 0)
+		return err_set(err, ENOMEM, "%s", what);
+	return 0;
+}
+
+int ini_parse_at(int dirfd, const char *path, int flags, ini_handler_fn fn,
+		 void *user, struct md_err *err)
+{
+	size_t len;
+	cleanup_free char *buf = file_read_at(dirfd, path, INI_FILE_MAX, &len, err);
+
+	if (!buf)
+		return -1;
+	return ini_parse_buf(buf, len, path, flags, fn, user, err);
+}
+
+static void out_put(struct ini_out *o, const char *s, size_t n)
+{
+	if (o->oom)
+		return;
+	if (o->len + n + 1 > o->cap) {
+		size_t cap = (o->len + n + 1) * 2 + 256;
+		char *nb = realloc(o->buf, cap);
+		if (!nb) {
+			o->oom = 1;
+			return;
+		}
+		o->buf = nb;
+		o->cap = cap;
+	}
+	memcpy(o->buf + o->len, s, n);
+	o->len += n;
+	o->buf[o->len] = 0;
+}
+
+void ini_section(struct ini_out *o, const char *name)
+{
+	if (o->len)
+		out_put(o, "\n", 1);
+	out_put(o, "[", 1);
+	out_put(o, name, strlen(name));
+	out_put(o, "]\n", 2);
+}
+
+/* Escape of one byte at position i of a piece of n bytes, or NULL. */
+static const char *esc_of(const char *v, size_t i, size_t n, int first)
+{
+	switch (v[i]) {
+	case '\\': return "\\\\";
+	case '\n': return "\\n";
+	case '\t': return "\\t";
+	case '\r': return "\\r";
+	case ';': return "\\;";
+	case '#': return i == 0 ? "\\#" : NULL;
+	case '+': return i == 0 && first ? "\\+" : NULL;
+	case ' ': return i == 0 || i == n - 1 ? "\\s" : NULL;
+	}
+	return NULL;
+}
+
+/* How many bytes of v fit on one line once escaped (a space counts as
+ * two, as it may need "\s"). */
+static size_t piece_len(const char *v, size_t len)
+{
+	size_t out = 0, i;
+
+	for (i = 0; i < len; i++) {
+		out += strchr("\\\n\t\r;#+ ", v[i]) ? 2 : 1;
+		if (out > INI_PIECE)
+			break;
+	}
+	return i;
+}
+
+void ini_kv(struct ini_out *o, const char *key, const char *value)
+{
+	size_t len = strlen(value), off = 0;
+	int first = 1;
+
+	if (strlen(key) > INI_KEY_MAX) {	/* md's own keys are short */
+		o->oom = 1;
+		return;
+	}
+	out_put(o, key, strlen(key));
+	out_put(o, " =", 2);
+	do {
+		size_t n = piece_len(value + off, len - off);
+		out_put(o, first ? " " : "\t+", first ? 1 : 2);
+		for (size_t i = 0; i < n; i++) {
+			const char *e = esc_of(value + off, i, n, first);
+			if (e)
+				out_put(o, e, 2);
+			else
+				out_put(o, value + off + i, 1);
+		}
+		out_put(o, "\n", 1);
+		off += n;
+		first = 0;
+	} while (off < len);
+}
+
+void ini_kvf(struct ini_out *o, const char *key, const char *fmt, ...)
+{
+	char *s = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0) {
+		o->oom = 1;
+		s = NULL;
+	}
+	va_end(ap);
+	if (s)
+		ini_kv(o, key, s);
+	free(s);
+}
+
+int ini_out_write_at(struct ini_out *o, int dirfd, const char *name,
+		     mode_t mode, struct md_err *err)
+{
+	if (o->oom)
+		return err_set(err, ENOMEM, "write %s", name);
+	return file_write_atomic_at(dirfd, name, o->buf ? o->buf : "", o->len,
+				    mode, err);
+}
+
+void ini_out_free(struct ini_out *o)
+{
+	free(o->buf);
+	o->buf = NULL;
+	o->len = o->cap = 0;
+}

@@ -1,0 +1,45 @@
+/* INI files: md's state and the user's md.ini. Reading goes through inih;
+ * writing produces text that inih reads back exactly (see ini.c). */
+#ifndef MD_INI_H
+#define MD_INI_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "err.h"
+
+/* Called for each key; value is unescaped (unless INI_RAW). Return 0 to
+ * go on, -1 (with err set) to fail the parse. */
+typedef int (*ini_handler_fn)(void *user, const char *section,
+			      const char *key, const char *value,
+			      struct md_err *err);
+
+enum {
+	INI_RAW = 1,	/* a user's file: no unescaping, no folding */
+};
+
+int ini_parse_buf(const char *buf, size_t len, const char *what, int flags,
+		  ini_handler_fn fn, void *user, struct md_err *err);
+/* Reads and parses dirfd/path (at most 1 MiB). */
+int ini_parse_at(int dirfd, const char *path, int flags, ini_handler_fn fn,
+		 void *user, struct md_err *err);
+
+/* A growable output buffer for writing INI text. */
+struct ini_out {
+	char *buf;
+	size_t len, cap;
+	int oom;
+};
+
+void ini_section(struct ini_out *o, const char *name);
+/* key = value, escaped so that inih reads back exactly value. */
+void ini_kv(struct ini_out *o, const char *key, const char *value);
+void ini_kvf(struct ini_out *o, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Writes the buffer atomically to dirfd/name. */
+int ini_out_write_at(struct ini_out *o, int dirfd, const char *name,
+		     mode_t mode, struct md_err *err);
+void ini_out_free(struct ini_out *o);
+
+#endif

@@ -1,0 +1,329 @@
+/* File, string and time helpers. */
+#define _GNU_SOURCE
+#include "util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+ssize_t read_full(int fd, void *buf, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = read(fd, (char *)buf + got, len - got);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (n == 0)
+			break;
+		got += n;
+	}
+	return got;
+}
+
+char *file_read_at(int dirfd, const char *path, size_t max, size_t *len,
+		   struct md_err *err)
+{
+	cleanup_close int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+	cleanup_free char *buf = NULL;
+	size_t cap = 4096, n = 0;
+
+	if (fd < 0) {
+		err_set(err, errno, "open %s", path);
+		return NULL;
+	}
+	for (;;) {
+		ssize_t r;
+		if (n + 1 >= cap || !buf) {
+			char *nb;
+			if (buf)
+				cap *= 2;
+			if (cap > max + 1)
+				cap = max + 1;
+			nb = realloc(buf, cap);
+			if (!nb) {
+				err_set(err, ENOMEM, "read %s", path);
+				return NULL;
+			}
+			buf = nb;
+		}
+		if (n + 1 >= cap) {
+			err_set(err, 0, "read %s: larger than %zu bytes", path, max);
+			return NULL;
+		}
+		r = read(fd, buf + n, cap - 1 - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			err_set(err, errno, "read %s", path);
+			return NULL;
+		}
+		if (r == 0)
+			break;
+		n += r;
+	}
+	buf[n] = 0;
+	if (len)
+		*len = n;
+	return steal_ptr(buf);
+}
+
+int file_write_atomic_at(int dirfd, const char *name, const void *buf,
+			 size_t len, mode_t mode, struct md_err *err)
+{
+	char tmp[4096];
+	unsigned rnd = 0;
+	int fd;
+
+	random_bytes(&rnd, sizeof(rnd));
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp%08x", name, rnd) >= (int)sizeof(tmp))
+		return err_set(err, ENAMETOOLONG, "write %s", name);
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	if (fd < 0)
+		return err_set(err, errno, "write %s", name);
+	if (write_all(fd, buf, len) < 0 || fsync(fd) < 0) {
+		int e = errno;
+		close(fd);
+		unlinkat(dirfd, tmp, 0);
+		return err_set(err, e, "write %s", name);
+	}
+	close(fd);
+	if (renameat(dirfd, tmp, dirfd, name) < 0) {
+		int e = errno;
+		unlinkat(dirfd, tmp, 0);
+		return err_set(err, e, "rename %s", name);
+	}
+	/* The rename is durable only once the directory is synced. */
+	fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	return 0;
+}
+
+int mkdir_p_at(int dirfd, const char *path, mode_t mode)
+{
+	char buf[4096];
+	size_t n = strlen(path);
+
+	if (n >= sizeof(buf)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(buf, path, n + 1);
+	for (char *p = buf + 1; ; p++) {
+		if (*p == '/' || !*p) {
+			char c = *p;
+			*p = 0;
+			if (mkdirat(dirfd, buf, mode) < 0 && errno != EEXIST)
+				return -1;
+			*p = c;
+			if (!c)
+				break;
+		}
+	}
+	return 0;
+}
+
+static int rm_dir_contents(int fd)
+{
+	DIR *d = fdopendir(fd);
+	struct dirent *de;
+	int ret = 0;
+
+	if (!d) {
+		close(fd);
+		return -1;
+	}
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (rm_rf_at(dirfd(d), de->d_name) < 0)
+			ret = -1;
+	}
+	closedir(d);
+	return ret;
+}
+
+int rm_rf_at(int dirfd, const char *name)
+{
+	int fd;
+
+	if (unlinkat(dirfd, name, 0) == 0 || errno == ENOENT)
+		return 0;
+	if (errno != EISDIR && errno != EPERM)
+		return -1;
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -1;
+	/* A directory without write or search permission (a layer may hold
+	 * mode 000 dirs) must be made removable first. */
+	fchmod(fd, 0700);
+	if (rm_dir_contents(fd) < 0)
+		return -1;
+	if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		return -1;
+	return 0;
+}
+
+void hex_encode(char *out, const unsigned char *in, size_t n)
+{
+	static const char hx[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = hx[in[i] >> 4];
+		out[2 * i + 1] = hx[in[i] & 15];
+	}
+	out[2 * n] = 0;
+}
+
+int is_hex(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return s[n] == 0;
+}
+
+void human_size(char *out, size_t outlen, uint64_t bytes)
+{
+	static const char *units[] = { "B", "kB", "MB", "GB", "TB", "PB", "EB" };
+	double v = bytes;
+	int u = 0;
+
+	while (v >= 1000 && u < 6) {
+		v /= 1000;
+		u++;
+	}
+	snprintf(out, outlen, "%.3g%s", v, units[u]);
+}
+
+void human_duration(char *out, size_t outlen, int64_t s)
+{
+	int64_t m = s / 60, h = (s + 1800) / 3600;
+
+	if (s < 1)
+		snprintf(out, outlen, "Less than a second");
+	else if (s == 1)
+		snprintf(out, outlen, "1 second");
+	else if (s < 60)
+		snprintf(out, outlen, "%lld seconds", (long long)s);
+	else if (m == 1)
+		snprintf(out, outlen, "About a minute");
+	else if (m < 60)
+		snprintf(out, outlen, "%lld minutes", (long long)m);
+	else if (h == 1)
+		snprintf(out, outlen, "About an hour");
+	else if (h < 48)
+		snprintf(out, outlen, "%lld hours", (long long)h);
+	else if (h < 24 * 7 * 2)
+		snprintf(out, outlen, "%lld days", (long long)(h / 24));
+	else if (h < 24 * 30 * 2)
+		snprintf(out, outlen, "%lld weeks", (long long)(h / 24 / 7));
+	else if (h < 24 * 365 * 2)
+		snprintf(out, outlen, "%lld months", (long long)(h / 24 / 30));
+	else
+		snprintf(out, outlen, "%lld years", (long long)(s / 3600 / 24 / 365));
+}
+
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	unsigned yoe = (unsigned)(y - era * 400);
+	unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+int rfc3339_parse(const char *s, int64_t *sec)
+{
+	int y, mo, d, h, mi, se, n = 0;
+	int64_t t;
+
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &se,
+		   &n) != 6 || n != 19)
+		return -1;
+	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
+		return -1;
+	s += n;
+	if (*s == '.')
+		for (s++; *s >= '0' && *s <= '9'; s++)
+			;
+	t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
+	if (*s == 'Z' || *s == 'z') {
+		s++;
+	} else if (*s == '+' || *s == '-') {
+		int oh, om;
+		if (sscanf(s + 1, "%2d:%2d", &oh, &om) != 2)
+			return -1;
+		t -= (*s == '+' ? 1 : -1) * (oh * 3600 + om * 60);
+		s += 6;
+	} else {
+		return -1;
+	}
+	if (*s)
+		return -1;
+	*sec = t;
+	return 0;
+}
+
+void rfc3339_format(char *out, size_t outlen, int64_t sec, long nsec)
+{
+	struct tm tm;
+	time_t t = sec;
+
+	gmtime_r(&t, &tm);
+	if (nsec)
+		snprintf(out, outlen, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ",
+			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+			 tm.tm_min, tm.tm_sec, nsec);
+	else
+		snprintf(out, outlen, "%04d-%02d-%02dT%02d:%02d:%02dZ",
+			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+			 tm.tm_min, tm.tm_sec);
+}
+
+int random_bytes(void *buf, size_t n)
+{
+	char *p = buf;
+
+	while (n) {
+		ssize_t r = getrandom(p, n, 0);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += r;
+		n -= r;
+	}
+	return 0;
+}

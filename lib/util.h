@@ -1,0 +1,45 @@
+/* Small file, string and time helpers shared by the library and applets. */
+#ifndef MD_UTIL_H
+#define MD_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "err.h"
+
+int write_all(int fd, const void *buf, size_t len);
+/* Reads until len bytes or EOF; returns bytes read or -1. */
+ssize_t read_full(int fd, void *buf, size_t len);
+
+/* Reads a whole file (relative to dirfd) of at most max bytes, NUL
+ * terminated. */
+char *file_read_at(int dirfd, const char *path, size_t max, size_t *len,
+		   struct md_err *err);
+/* Writes a file atomically: temp file, fsync, rename, fsync of the dir. */
+int file_write_atomic_at(int dirfd, const char *name, const void *buf,
+			 size_t len, mode_t mode, struct md_err *err);
+
+/* mkdir -p relative to dirfd (AT_FDCWD for cwd); no symlink following
+ * is attempted here, callers use it only on md's own trees. */
+int mkdir_p_at(int dirfd, const char *path, mode_t mode);
+/* Removes name under dirfd recursively, never following symlinks.
+ * A missing name is not an error. */
+int rm_rf_at(int dirfd, const char *name);
+
+void hex_encode(char *out, const unsigned char *in, size_t n);
+int is_hex(const char *s, size_t n);
+
+/* Docker's human units: 4.26MB (decimal, 3 significant digits). */
+void human_size(char *out, size_t outlen, uint64_t bytes);
+/* Docker's HumanDuration: "About a minute", "3 weeks". */
+void human_duration(char *out, size_t outlen, int64_t seconds);
+/* RFC 3339 with nanoseconds; returns -1 on bad input. */
+int rfc3339_parse(const char *s, int64_t *sec);
+void rfc3339_format(char *out, size_t outlen, int64_t sec, long nsec);
+
+/* Random bytes from getrandom. */
+int random_bytes(void *buf, size_t n);
+
+#endif
