@@ -13,6 +13,6 @@ APPLETS  = images import inspect load rmi
 
 # Fuzzing builds use clang with glibc and the system's libraries.
 FUZZ_CC     = clang
-FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Ilib
+FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Ilib -I$(DEPS)/include
 FUZZ_LIBS   = -lz -l:libbearssl.a -l:libinih.a
 FUZZ_TIME   = 60

@@ -4,7 +4,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 out=$PWD/build/deps
-[ -f "$out/lib/libbearssl.a" ] && [ -f "$out/lib/libz.a" ] && [ -f "$out/include/ini.h" ] && [ -f "$out/lib/libinih.a" ] && exit 0
+[ -f "$out/lib/libbearssl.a" ] && [ -f "$out/lib/libz.a" ] && [ -f "$out/include/inih.h" ] && [ -f "$out/lib/libinih.a" ] && exit 0
 mkdir -p "$out/src" "$out/lib" "$out/include"
 cd "$out/src"
 
@@ -44,6 +44,6 @@ for f in adler32 crc32 inflate inffast inftrees zutil; do
 done
 ar rcs "$out/lib/libz.a" ./*.o
 cp zlib.h zconf.h "$out/include/"
-cp /usr/include/ini.h "$out/include/"
+cp /usr/include/ini.h "$out/include/inih.h"
 cp "$(gcc -print-file-name=libinih.a)" "$out/lib/"
 echo "deps: built $out/lib/libbearssl.a $out/lib/libz.a"

@@ -12,7 +12,7 @@
  *    lines that start with a tab and "+". */
 #include "ini.h"
 
-#include <ini.h>
+#include <inih.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -37,7 +37,7 @@ struct ini_ctx {
 	size_t vlen, vcap;
 };
 
-static char *ini_reader(char *str, int num, void *stream)
+static char *line_reader(char *str, int num, void *stream)
 {
 	struct ini_ctx *c = stream;
 	const char *nl;
@@ -104,7 +104,7 @@ static void ini_flush(struct ini_ctx *c)
 		c->val[0] = 0;
 }
 
-static int ini_handler(void *user, const char *section, const char *name,
+static int inih_handler(void *user, const char *section, const char *name,
 		       const char *value)
 {
 	struct ini_ctx *c = user;
@@ -149,7 +149,7 @@ int ini_parse_buf(const char *buf, size_t len, const char *what, int flags,
 
 	if (memchr(buf, 0, len))
 		return err_set(err, 0, "%s: contains a NUL byte", what);
-	r = ini_parse_stream(ini_reader, &c, ini_handler, &c);
+	r = ini_parse_stream(line_reader, &c, inih_handler, &c);
 	ini_flush(&c);
 	free(c.val);
 	if (c.failed)

@@ -1,5 +1,4 @@
 /* File, string and time helpers. */
-#define _GNU_SOURCE
 #include "util.h"
 
 #include <dirent.h>

@@ -1,0 +1,20 @@
+/* Column output as Docker's tabwriter prints it: each column as wide as
+ * its widest cell plus 3 spaces, at least 10; the last one unpadded. */
+#ifndef MD_TABLE_H
+#define MD_TABLE_H
+
+#include <stdio.h>
+
+struct table {
+	size_t ncols, nrows, cap;
+	char **cells;		/* nrows * ncols strdup'd strings */
+	int oom;
+};
+
+void table_init(struct table *t, size_t ncols);
+/* Adds a row of ncols strings (copied). */
+void table_row(struct table *t, const char *const *cols);
+int table_print(struct table *t, FILE *f);
+void table_free(struct table *t);
+
+#endif

@@ -1,0 +1,41 @@
+/* Applies a tar stream to a layer directory, safely: nothing is created,
+ * changed, chmod-ed or chown-ed outside the directory, whatever the
+ * archive holds. OCI whiteouts become overlayfs whiteouts. */
+#ifndef MD_UNPACK_H
+#define MD_UNPACK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <limits.h>
+
+#include "err.h"
+#include "tar.h"
+
+struct unpack_dir;
+
+struct unpack {
+	int rootfd;		/* the layer directory */
+	struct tar tar;
+	int fd;			/* regular file receiving data, or -1 */
+	const struct tar_entry *cur;
+	char path[PATH_MAX];	/* cleaned path of the current entry */
+	uint64_t bytes;		/* regular file bytes written */
+	uint64_t entries;
+	int cache_fd;		/* last parent directory walked to */
+	char cache_path[PATH_MAX];
+	struct unpack_dir *dirs;	/* directory mtimes, set at the end */
+	size_t ndirs, dirs_cap;
+};
+
+void unpack_init(struct unpack *u, int rootfd);
+int unpack_feed(struct unpack *u, const void *buf, size_t len,
+		struct md_err *err);
+/* Checks the archive ended properly and sets directory mtimes. */
+int unpack_finish(struct unpack *u, struct md_err *err);
+void unpack_free(struct unpack *u);
+
+/* Cleans an archive path: leading "/" and "." components dropped, ".."
+ * rejected. "" is the layer root. Exposed for tests. */
+int unpack_clean_path(const char *in, char *out, size_t outlen);
+
+#endif
