@@ -44,7 +44,8 @@ unit: $(UNIT_BIN)
 check: md $(UNIT_BIN)
 	@sh tests/run $(UNIT_BIN) -- $(TESTS)
 
-test_%: md
+TEST_TARGETS = $(TESTS:tests/%.test=test_%)
+$(TEST_TARGETS): test_%: md
 	@sh tests/run -- tests/$*.test
 
 build/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
@@ -68,4 +69,4 @@ demo: md
 clean:
 	rm -rf build/unit build/fuzz build/lib build/applets md
 
-.PHONY: all size install unit check fuzz bench demo clean
+.PHONY: all size install unit check fuzz bench demo clean $(TEST_TARGETS)
