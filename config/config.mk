@@ -3,7 +3,7 @@ CC       = musl-gcc
 DEPS     = build/deps
 CPPFLAGS = -D_GNU_SOURCE -Ilib -Iapplets -I$(DEPS)/include
 CFLAGS   = -std=gnu11 -Os -Wall -Wextra -Wno-unused-parameter \
-           -Wno-sign-compare -Wno-missing-field-initializers \
+           -Wno-sign-compare -Wno-missing-field-initializers -Wno-format-truncation \
            -ffunction-sections -fdata-sections \
            -fno-asynchronous-unwind-tables -fno-unwind-tables
 LDFLAGS  = -static -Wl,--gc-sections -s

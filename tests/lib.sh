@@ -51,3 +51,34 @@ run_tests() {
 	rm -rf "$T_WORK"
 	echo "$T_PASS passed, $T_FAIL failed, $T_SKIP skipped" >"${T_RESULT:-/dev/null}"
 }
+
+# The store has nothing half-done: tmp/ is empty.
+expect_no_staging() {
+	left=$(ls -A "$MD_ROOT/tmp" 2>/dev/null)
+	[ -z "$left" ] && return 0
+	fail "staging left in $MD_ROOT/tmp: $left"
+}
+# No image is registered.
+expect_no_images() {
+	ids=$(md-images -q)
+	[ -z "$ids" ] || { fail "images registered: $ids"; return 1; }
+	[ -z "$(ls -A "$MD_ROOT/layers" 2>/dev/null)" ] ||
+		{ fail "layers left: $(ls "$MD_ROOT/layers")"; return 1; }
+}
+# mount_image IMAGE DIR: mounts the image's layers (read-only overlay)
+# on DIR, top layer first, through the store's short l/ names.
+mount_image() {
+	lower=$(md-inspect -f layer "$1" | sed 's/^sha256://' | tac |
+		while read -r h; do
+			for l in "$MD_ROOT"/l/*; do
+				case $(readlink "$l") in */$h/root) echo "${l##*/}"; break;; esac
+			done
+		done | paste -sd:)
+	mkdir -p "$2"
+	n=$(md-inspect -f layer "$1" | wc -l)
+	if [ "$n" -eq 1 ]; then	# overlayfs wants two lower dirs, or an upper
+		mount --bind "$MD_ROOT/l/$lower" "$2"
+	else
+		(cd "$MD_ROOT/l" && mount -t overlay md-test -o "lowerdir=$lower" "$2")
+	fi
+}
