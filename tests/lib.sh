@@ -39,8 +39,8 @@ expect_match() {	# expect_match WHAT TEXT ERE
 run_tests() {
 	for t in $(grep -o '^t_[A-Za-z0-9_]*' "$0" | sort -u); do
 		export MD_ROOT="$T_WORK/root.$t"
-		mkdir -p "$MD_ROOT"
-		(cd "$T_WORK" && set +e && $t)
+		mkdir -p "$MD_ROOT" "$T_WORK/$t"
+		(cd "$T_WORK/$t" && set +e && $t)
 		case $? in
 		0) T_PASS=$((T_PASS + 1)); echo "PASS ${0##*/} $t" ;;
 		77) T_SKIP=$((T_SKIP + 1)); echo "SKIP ${0##*/} $t" ;;
@@ -75,6 +75,7 @@ mount_image() {
 			done
 		done | paste -sd:)
 	mkdir -p "$2"
+	set -- "$1" "$(cd "$2" && pwd)"
 	n=$(md-inspect -f layer "$1" | wc -l)
 	if [ "$n" -eq 1 ]; then	# overlayfs wants two lower dirs, or an upper
 		mount --bind "$MD_ROOT/l/$lower" "$2"
