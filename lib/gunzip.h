@@ -14,15 +14,18 @@
 typedef int (*gunzip_out_fn)(void *user, const void *buf, size_t len,
 			     struct md_err *err);
 
+/* Private: callers only allocate it (it is big; not for the stack of a
+ * small thread) and pass it to the functions below. */
 struct gunzip {
 	z_stream zs;
 	int state;		/* header parse / inflate / trailer state */
 	int flags, zinit;
-	uint32_t crc, isize;
-	size_t need;		/* bytes still wanted by the header state */
-	unsigned char hdr[10], trailer[8];
-	size_t hlen, tlen;
-	uint64_t members;
+	uint32_t crc, isize;	/* of the member's data so far */
+	uint32_t hcrc;		/* CRC-32 of the member's header so far */
+	size_t need;		/* FEXTRA bytes left, or FNAME/FCOMMENT seen */
+	unsigned char buf[10];	/* fixed header, XLEN, CRC16 or trailer */
+	size_t blen;		/* bytes of buf collected */
+	uint64_t members;	/* members completed */
 	unsigned char out[65536];
 };
 
@@ -30,7 +33,7 @@ struct gunzip {
 int gunzip_magic(const void *buf, size_t len);
 int gunzip_init(struct gunzip *g, struct md_err *err);
 /* Feeds compressed bytes; decompressed data goes to fn. A data error
- * ("gzip: bad CRC", "gzip: truncated", ...) returns -1 with err set. */
+ * ("gzip: CRC mismatch", "gzip: truncated", ...) returns -1 with err set. */
 int gunzip_feed(struct gunzip *g, const void *in, size_t len,
 		gunzip_out_fn fn, void *user, struct md_err *err);
 /* At end of input: -1 unless the last member ended with a valid trailer. */
