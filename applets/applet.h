@@ -38,6 +38,7 @@ APPLET(images)
 APPLET(import)
 APPLET(inspect)
 APPLET(load)
+APPLET(pull)
 APPLET(rmi)
 #undef APPLET
 

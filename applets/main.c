@@ -10,7 +10,7 @@
 
 #define A(n) { #n, n##_main, n##_usage }
 static const struct applet applets[] = {
-	A(images), A(import), A(inspect), A(load), A(rmi),
+	A(images), A(import), A(inspect), A(load), A(pull), A(rmi),
 };
 #undef A
 

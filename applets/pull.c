@@ -1,0 +1,105 @@
+/* md-pull: fetch an image from a registry. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "applet.h"
+#include "pull.h"
+#include "store.h"
+#include "util.h"
+
+const char pull_usage[] =
+"Usage: md-pull [OPTIONS] NAME[:TAG|@DIGEST]\n"
+"\n"
+"Download an image from a registry and print its ID.\n"
+"\n"
+"Options:\n"
+"  -q, --quiet              Print only the image ID\n"
+"      --platform OS/ARCH[/VARIANT]\n"
+"                           Platform to pick from a multi-platform image\n"
+"                           (default linux/ and md's architecture)\n"
+"      --root DIR           State directory (default $MD_ROOT or /var/lib/md)\n"
+"  -h, --help               Print this help\n";
+
+struct view {
+	size_t shown;		/* lines drawn so far */
+	struct timespec start, last;
+};
+
+static double since(const struct timespec *a, const struct timespec *b)
+{
+	return (b->tv_sec - a->tv_sec) + (b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+/* One line per layer, redrawn in place (at most 10 times a second). */
+static void progress(void *user, const struct pull_layer *l, size_t n)
+{
+	struct view *v = user;
+	struct timespec now;
+	int all_done = 1;
+
+	for (size_t i = 0; i < n; i++)
+		all_done &= l[i].state == PULL_DONE || l[i].state == PULL_EXISTS;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (!all_done && v->shown == n && since(&v->last, &now) < 0.1)
+		return;
+	v->last = now;
+	if (v->shown)
+		printf("\033[%zuA", v->shown);
+	for (size_t i = 0; i < n; i++) {
+		char a[16], b[16], sp[16];
+		printf("\033[2K%.12s: ", l[i].digest + 7);
+		switch (l[i].state) {
+		case PULL_WAITING: puts("Waiting"); break;
+		case PULL_EXISTS: puts("Already exists"); break;
+		case PULL_DONE: puts("Pull complete"); break;
+		case PULL_DOWNLOADING:
+			human_size(a, sizeof(a), l[i].done);
+			human_size(b, sizeof(b), l[i].size);
+			human_size(sp, sizeof(sp), l[i].done /
+				   (since(&v->start, &now) + 1e-3));
+			printf("Downloading %s/%s  %s/s\n", a, b, sp);
+			break;
+		}
+	}
+	v->shown = n;
+	fflush(stdout);
+}
+
+int pull_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "quiet", no_argument, 0, 'q' },
+		{ "platform", required_argument, 0, 'P' },
+		APPLET_LONGOPTS, { 0 } };
+	struct pull_opts o = { .workers = 2 };
+	struct view v = { 0 };
+	struct store s;
+	struct md_err err;
+	char id[DIGEST_LEN + 1], digest[DIGEST_LEN + 1];
+	int c, quiet = 0;
+
+	while ((c = applet_getopt(argc, argv, "qh", opts)) != -1) {
+		if (c == 'q')
+			quiet = 1;
+		else if (c == 'P')
+			o.platform = optarg;
+	}
+	if (argc - optind != 1)
+		return applet_usage_error("requires exactly 1 argument");
+	if (!quiet && isatty(1)) {
+		clock_gettime(CLOCK_MONOTONIC, &v.start);
+		o.progress = progress;
+		o.user = &v;
+		printf("Pulling %s\n", argv[optind]);
+	}
+	if (store_open(&s, STORE_WRITE, &err) < 0 ||
+	    pull_image(&s, argv[optind], &o, id, digest, &err) < 0)
+		return applet_fail(&err);
+	store_close(&s);
+	if (o.progress)
+		printf("Digest: %s\n", digest);
+	printf("%s\n", id);
+	return 0;
+}

@@ -1,0 +1,22 @@
+/* md.ini: the user's configuration (MD_CONFIG, else /etc/md/md.ini),
+ * optional. Only what md reads from it lives here. */
+#ifndef MD_CONFIG_H
+#define MD_CONFIG_H
+
+#include "err.h"
+
+#define CONFIG_DEFAULT "/etc/md/md.ini"
+
+struct registry_conf {
+	char ca[4096];		/* extra CA PEM file, or "" */
+	int insecure;		/* plain HTTP / unverified TLS allowed */
+	char mirror[1024];	/* URL to pull from instead, or "" */
+};
+
+/* The configuration file's path, or NULL if there is none. */
+const char *config_path(void);
+/* Settings of [registry "HOST"] (zeroed when absent). */
+int config_registry(const char *host, struct registry_conf *out,
+		    struct md_err *err);
+
+#endif
