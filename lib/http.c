@@ -1161,7 +1161,7 @@ static int build_request(struct http_client *cl, const struct http_request *req,
 	if (p && !u->https && p->auth[0])
 		sb_add(b, "Proxy-Authorization: ", p->auth, "\r\n", NULL);
 	if (req->body || !strcmp(method, "POST") || !strcmp(method, "PUT")) {
-		snprintf(num, sizeof(num), "%zu", req->body_len);
+		snprintf(num, sizeof(num), "%zu", req->body ? req->body_len : 0);
 		sb_add(b, "Content-Length: ", num, "\r\n", NULL);
 	}
 	sb_add(b, "\r\n", NULL);
@@ -1188,7 +1188,8 @@ static int exchange(struct http_conn *c, const struct http_request *req,
 	int rc;
 
 	if (conn_write(c, b->p, b->len, err) < 0 ||
-	    (req->body_len && conn_write(c, req->body, req->body_len, err) < 0))
+	    (req->body && req->body_len &&
+	     conn_write(c, req->body, req->body_len, err) < 0))
 		return err && (err->errnum == EPIPE || err->errnum == ECONNRESET)
 		       ? -2 : -1;
 	for (;;) {
