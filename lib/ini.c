@@ -32,7 +32,8 @@ struct ini_ctx {
 	ini_handler_fn fn;
 	void *user;
 	struct md_err *err;
-	char key[128], section[256];
+	char key[128], section[1024];
+	char cursec[1024];	/* the section as written (inih cuts names) */
 	char *val;		/* value being assembled from pieces */
 	size_t vlen, vcap;
 };
@@ -48,6 +49,27 @@ static char *line_reader(char *str, int num, void *stream)
 	nl = memchr(c->p, '\n', c->end - c->p);
 	n = nl ? (size_t)(nl - c->p) + 1 : (size_t)(c->end - c->p);
 	c->lineno++;
+	/* inih keeps only 49 bytes of a section name: md keeps the name and
+	 * hands inih a stand-in. */
+	const char *s = c->p, *e = NULL;
+	while (s < c->p + n && (*s == ' ' || *s == '\t'))
+		s++;
+	if (s < c->p + n && *s == '[')
+		e = memchr(s, ']', c->p + n - s);
+	if (e) {
+		size_t k = e - s - 1;
+		if (k >= sizeof(c->cursec)) {
+			c->failed = 1;
+			err_set(c->err, 0, "%s: line %d: section name too long",
+				c->what, c->lineno);
+			return NULL;
+		}
+		memcpy(c->cursec, s + 1, k);
+		c->cursec[k] = 0;
+		c->p += n;
+		strcpy(str, "[-]\n");
+		return str;
+	}
 	if (n > INI_LINE_MAX || n >= (size_t)num) {
 		c->failed = 1;
 		err_set(c->err, 0, "%s: line %d: longer than %d bytes", c->what,
@@ -104,10 +126,11 @@ static void ini_flush(struct ini_ctx *c)
 		c->val[0] = 0;
 }
 
-static int inih_handler(void *user, const char *section, const char *name,
-		       const char *value)
+static int inih_handler(void *user, const char *inih_section,
+			const char *name, const char *value)
 {
 	struct ini_ctx *c = user;
+	const char *section = inih_section[0] ? c->cursec : "";
 
 	if (c->failed)
 		return 0;

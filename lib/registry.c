@@ -425,7 +425,7 @@ int registry_blob_stream(struct registry *r, const char *digest,
 {
 	static __thread char buf[1 << 16];
 	uint64_t done = 0;
-	int attempt = 0;
+	int attempt = 0, total = 0;
 
 	for (;;) {
 		struct http_response resp;
@@ -472,7 +472,10 @@ int registry_blob_stream(struct registry *r, const char *digest,
 		}
 		if (n == 0)
 			err_set(err, 0, "blob %s: body shorter than before", digest);
-		if (!transient(err) || ++attempt >= REGISTRY_RETRIES)
+		/* Progress resets the count, but a server that always cuts
+		 * early does not get retried for ever. */
+		if (!transient(err) || ++attempt >= REGISTRY_RETRIES ||
+		    ++total >= 4 * REGISTRY_RETRIES)
 			return err_wrap(err, "blob %s/%s", r->host, r->repo);
 		backoff(attempt, 0);
 	}

@@ -77,7 +77,7 @@ int store_image_commit(struct store *s, const char *config, size_t len,
 		       size_t ntags, char *id, struct md_err *err);
 
 struct image_ref {
-	char name[256];		/* canonical reference */
+	char name[1024];	/* canonical reference */
 	char id[DIGEST_LEN + 1];
 	char digest[DIGEST_LEN + 1];
 };

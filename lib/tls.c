@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <bearssl.h>
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -276,9 +277,25 @@ int tls_system_anchors(struct md_err *err)
 	return sys_anchors.n;
 }
 
-/* The anchors for a connection: the system's, plus those of ca_file. */
+static const struct anchors *trust_load(const char *ca_file,
+					struct md_err *err);
+
+/* The anchors for a connection: the system's, plus those of ca_file,
+ * loaded once per process; md-pull's workers may ask at the same time. */
 static const struct anchors *trust_for(const char *ca_file,
 				       struct md_err *err)
+{
+	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	const struct anchors *a;
+
+	pthread_mutex_lock(&mu);
+	a = trust_load(ca_file, err);
+	pthread_mutex_unlock(&mu);
+	return a;
+}
+
+static const struct anchors *trust_load(const char *ca_file,
+					struct md_err *err)
 {
 	struct ca_file *c;
 	int have_sys = tls_system_anchors(NULL) >= 0;

@@ -72,7 +72,25 @@ int main(void)
 	big[400] = 0;
 	roundtrip(big);
 
+	/* Section names longer than inih keeps (49 bytes) come back whole. */
+	{
+		struct ini_out o = { 0 };
+		const char *sec = "registry.example.com/team/project/image:v1.2.3-"
+				  "long@sha256:0123456789abcdef0123456789abcdef"
+				  "0123456789abcdef0123456789abcdef";
+		g.n = 0;
+		ini_section(&o, sec);
+		ini_kv(&o, "id", "x");
+		ini_section(&o, "second");
+		ini_kv(&o, "id", "y");
+		CHECK(ini_parse_buf(o.buf, o.len, "t", 0, collect, &g, &err) == 0);
+		CHECK(g.n == 2 && !strncmp(g.sec[0], sec, 63) &&
+		      !strcmp(g.sec[1], "second") && !strcmp(g.val[1], "y"));
+		ini_out_free(&o);
+	}
+
 	/* A user's file: kept raw, long lines refused, not cut. */
+	g.n = 0;
 	const char *raw = "[registry \"h:5000\"]\npassword = a\\b ;c\n";
 	CHECK(ini_parse_buf(raw, strlen(raw), "md.ini", INI_RAW, collect, &g,
 			    &err) == 0);
