@@ -8,8 +8,9 @@
 #include "err.h"
 
 #define OPT_ROOT 0x1000
+#define OPT_HELP 0x1001
 #define APPLET_LONGOPTS \
-	{ "help", no_argument, 0, 'h' }, \
+	{ "help", no_argument, 0, OPT_HELP }, \
 	{ "root", required_argument, 0, OPT_ROOT }
 
 struct applet {
@@ -40,6 +41,7 @@ APPLET(inspect)
 APPLET(load)
 APPLET(pull)
 APPLET(rmi)
+APPLET(run)
 #undef APPLET
 
 #endif

@@ -10,7 +10,7 @@
 
 #define A(n) { #n, n##_main, n##_usage }
 static const struct applet applets[] = {
-	A(images), A(import), A(inspect), A(load), A(pull), A(rmi),
+	A(images), A(import), A(inspect), A(load), A(pull), A(rmi), A(run),
 };
 #undef A
 
@@ -40,6 +40,12 @@ int applet_getopt(int argc, char **argv, const char *shortopts,
 		int c = getopt_long(argc, argv, shortopts, longopts, NULL);
 		switch (c) {
 		case 'h':
+			/* md-run's -h is --hostname, as in docker run */
+			if (strstr(shortopts, "h:"))
+				return c;
+			fputs(applet_cur->usage, stdout);
+			exit(0);
+		case OPT_HELP:
 			fputs(applet_cur->usage, stdout);
 			exit(0);
 		case OPT_ROOT:

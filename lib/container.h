@@ -1,0 +1,44 @@
+/* Containers' persistent state: containers/ID/ holds state.ini, the
+ * overlay upper/ and work/ dirs, the rootfs/ mount point and the files md
+ * mounts into the container (hostname, hosts, resolv.conf). */
+#ifndef MD_CONTAINER_H
+#define MD_CONTAINER_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "err.h"
+#include "store.h"
+
+#define CONTAINER_ID_LEN 64
+
+struct container {
+	char id[CONTAINER_ID_LEN + 1];
+	char name[128];
+	char image[512];	/* as the user named it */
+	char image_id[DIGEST_LEN + 1];
+	char *command;		/* JSON array of the argv, owned */
+	char hostname[64];
+	char created[40], started[40], finished[40];	/* RFC 3339 */
+	char status[16];	/* created, running, exited */
+	pid_t pid;
+	uint64_t pid_start;	/* start time of pid (/proc/PID/stat) */
+	int exit_code;
+	int oom_killed;
+	char cgroup_parent[256];
+	char network[16];
+};
+
+/* A new ID and, unless name is set, a generated name; creates the
+ * directory (and refuses a name in use). Status "created". */
+int container_create(struct store *s, struct container *c, struct md_err *err);
+int container_save(struct store *s, const struct container *c,
+		   struct md_err *err);
+/* Removes the container's directory and everything in it. */
+int container_remove(struct store *s, const char *id, struct md_err *err);
+void container_free(struct container *c);
+/* "containers/ID/NAME" under the store root. */
+void container_path(const struct store *s, const char *id, const char *name,
+		    char *out, size_t outlen);
+
+#endif

@@ -1,0 +1,272 @@
+/* Container root file system (see rootfs.h). Runs in the container's
+ * first process, as root of its new namespaces, before exec. */
+#include "rootfs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "util.h"
+
+#ifndef OPEN_TREE_CLONE
+#define OPEN_TREE_CLONE 1
+#endif
+#ifndef AT_RECURSIVE
+#define AT_RECURSIVE 0x8000
+#endif
+#ifndef MOVE_MOUNT_F_EMPTY_PATH
+#define MOVE_MOUNT_F_EMPTY_PATH 0x4
+#endif
+
+static const char *const devices[] = {
+	"null", "zero", "full", "random", "urandom", "tty",
+};
+
+/* Docker's masked and read-only paths. */
+static const char *const masked[] = {
+	"/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys",
+	"/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
+	"/proc/sched_debug", "/proc/scsi", "/sys/firmware",
+	"/sys/devices/virtual/powercap",
+};
+static const char *const readonly[] = {
+	"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
+};
+
+static int tree_of(const char *path, int recursive)
+{
+	return syscall(SYS_open_tree, AT_FDCWD, path, OPEN_TREE_CLONE |
+		       O_CLOEXEC | (recursive ? AT_RECURSIVE : 0));
+}
+
+static int tree_move(int fd, const char *dst)
+{
+	return syscall(SYS_move_mount, fd, "", AT_FDCWD, dst,
+		       MOVE_MOUNT_F_EMPTY_PATH);
+}
+
+/* A directory at path inside the new root: created if missing; an image
+ * whose path is a symlink or a file is refused. */
+static int ensure_dir(const char *path, struct md_err *err)
+{
+	struct stat st;
+
+	if (lstat(path, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			return 0;
+		return err_set(err, 0, "rootfs: %s is not a directory in the image",
+			       path);
+	}
+	if (errno != ENOENT || mkdir_p_at(AT_FDCWD, path, 0755) < 0)
+		return err_set(err, errno, "rootfs: mkdir %s", path);
+	return 0;
+}
+
+/* A mount point for a file (created empty if missing). */
+static int ensure_file(const char *path, struct md_err *err)
+{
+	struct stat st;
+	char dir[4096];
+	int fd;
+
+	if (lstat(path, &st) == 0) {
+		if (S_ISREG(st.st_mode) || S_ISCHR(st.st_mode))
+			return 0;
+		if (S_ISLNK(st.st_mode) && stat(path, &st) == 0 && S_ISREG(st.st_mode))
+			return 0;	/* resolves inside the container */
+		return err_set(err, 0, "rootfs: %s is not a file in the image", path);
+	}
+	snprintf(dir, sizeof(dir), "%s", path);
+	*strrchr(dir, '/') = 0;
+	if (dir[0] && ensure_dir(dir, err) < 0)
+		return -1;
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return err_set(err, errno, "rootfs: create %s", path);
+	close(fd);
+	return 0;
+}
+
+static int do_mount(const char *src, const char *dst, const char *type,
+		   unsigned long flags, const char *data, struct md_err *err)
+{
+	if (mount(src, dst, type, flags, data) < 0)
+		return err_set(err, errno, "rootfs: mount %s on %s", type ? type : src,
+			       dst);
+	return 0;
+}
+
+static int remount_ro(const char *dst, unsigned long extra, struct md_err *err)
+{
+	return do_mount(NULL, dst, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | extra,
+			NULL, err);
+}
+
+static int mount_overlay(struct rootfs_spec *r, struct md_err *err)
+{
+	char opts[4096];
+
+	if (snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s",
+		     r->lowerdir, r->upper, r->work) >= (int)sizeof(opts))
+		return err_set(err, 0, "rootfs: too many layers for overlayfs");
+	/* Short relative layer names keep the options within a page. */
+	if (chdir(r->layers_dir) < 0)
+		return err_set(err, errno, "rootfs: %s", r->layers_dir);
+	/* nodev: device nodes shipped in the image stay unusable. */
+	return do_mount("overlay", r->target, "overlay", MS_NODEV, opts, err);
+}
+
+static int mount_dev(struct rootfs_spec *r, const int *devfd,
+		     struct md_err *err)
+{
+	static const char *const links[][2] = {
+		{ "/proc/self/fd", "/dev/fd" }, { "/proc/self/fd/0", "/dev/stdin" },
+		{ "/proc/self/fd/1", "/dev/stdout" }, { "/proc/self/fd/2", "/dev/stderr" },
+		{ "pts/ptmx", "/dev/ptmx" },
+	};
+
+	if (ensure_dir("/dev", err) < 0 ||
+	    do_mount("tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME,
+		     "mode=755,size=65536k", err) < 0)
+		return -1;
+	for (size_t i = 0; i < ARRAY_SIZE(devices); i++) {
+		char p[32];
+		snprintf(p, sizeof(p), "/dev/%s", devices[i]);
+		if (ensure_file(p, err) < 0)
+			return -1;
+		if (devfd[i] >= 0 && tree_move(devfd[i], p) < 0)
+			return err_set(err, errno, "rootfs: %s", p);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(links); i++)
+		if (symlink(links[i][0], links[i][1]) < 0)
+			return err_set(err, errno, "rootfs: %s", links[i][1]);
+	if (ensure_dir("/dev/pts", err) < 0 || ensure_dir("/dev/shm", err) < 0 ||
+	    ensure_dir("/dev/mqueue", err) < 0 ||
+	    do_mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+		     "newinstance,ptmxmode=0666,mode=0620,gid=5", err) < 0 ||
+	    do_mount("shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		     "mode=1777,size=65536k", err) < 0 ||
+	    do_mount("mqueue", "/dev/mqueue", "mqueue",
+		     MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err) < 0)
+		return -1;
+	(void)r;
+	return 0;
+}
+
+static int mask_paths(struct md_err *err)
+{
+	struct stat st;
+
+	for (size_t i = 0; i < ARRAY_SIZE(masked); i++) {
+		if (lstat(masked[i], &st) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			if (do_mount("tmpfs", masked[i], "tmpfs", MS_RDONLY,
+				     "size=0", err) < 0)
+				return -1;
+		} else if (do_mount("/dev/null", masked[i], NULL, MS_BIND, NULL,
+				    err) < 0) {
+			return -1;
+		}
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(readonly); i++) {
+		if (lstat(readonly[i], &st) < 0)
+			continue;
+		if (do_mount(readonly[i], readonly[i], NULL, MS_BIND | MS_REC,
+			     NULL, err) < 0 ||
+		    remount_ro(readonly[i], MS_NOSUID | MS_NODEV | MS_NOEXEC, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int mount_volumes(struct rootfs_spec *r, struct md_err *err)
+{
+	for (size_t i = 0; i < r->nvols; i++) {
+		struct volume *v = &r->vols[i];
+		struct stat st;
+		if (fstat(v->fd, &st) < 0)
+			return err_set(err, errno, "volume %s", v->src);
+		if ((S_ISDIR(st.st_mode) ? ensure_dir(v->dst, err) :
+		     ensure_file(v->dst, err)) < 0)
+			return -1;
+		if (tree_move(v->fd, v->dst) < 0)
+			return err_set(err, errno, "volume %s:%s", v->src, v->dst);
+		if (v->ro && remount_ro(v->dst, MS_REC, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static const char *const etc_files[] = { "hostname", "hosts", "resolv.conf" };
+
+int rootfs_setup(struct rootfs_spec *r, struct md_err *err)
+{
+	int devfd[ARRAY_SIZE(devices)], etcfd[ARRAY_SIZE(etc_files)];
+	char p[4096];
+
+	/* Nothing done here may propagate back to the host. */
+	if (do_mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL, err) < 0)
+		return -1;
+	/* Host objects, taken before the host's tree is out of reach. */
+	for (size_t i = 0; i < ARRAY_SIZE(devices); i++) {
+		snprintf(p, sizeof(p), "/dev/%s", devices[i]);
+		devfd[i] = tree_of(p, 0);
+		if (devfd[i] < 0 && strcmp(devices[i], "tty"))
+			return err_set(err, errno, "rootfs: open_tree %s", p);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(etc_files); i++) {
+		snprintf(p, sizeof(p), "%s/%s", r->files_dir, etc_files[i]);
+		if ((etcfd[i] = tree_of(p, 0)) < 0)
+			return err_set(err, errno, "rootfs: open_tree %s", p);
+	}
+	for (size_t i = 0; i < r->nvols; i++)
+		if ((r->vols[i].fd = tree_of(r->vols[i].src, 1)) < 0)
+			return err_set(err, errno, "volume %s", r->vols[i].src);
+	if (mount_overlay(r, err) < 0)
+		return -1;
+	if (chdir(r->target) < 0)
+		return err_set(err, errno, "rootfs: %s", r->target);
+	/* The old root ends up stacked under "/" and is detached. */
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		return err_set(err, errno, "rootfs: pivot_root");
+	if (umount2(".", MNT_DETACH) < 0 || chdir("/") < 0)
+		return err_set(err, errno, "rootfs: detach the old root");
+	if (ensure_dir("/proc", err) < 0 ||
+	    do_mount("proc", "/proc", "proc", MS_NOSUID | MS_NOEXEC | MS_NODEV,
+		     NULL, err) < 0 ||
+	    ensure_dir("/sys", err) < 0 ||
+	    do_mount("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NOEXEC | MS_NODEV |
+		     MS_RDONLY, NULL, err) < 0)
+		return -1;
+	if (r->cgroupns_v2 &&
+	    do_mount("cgroup2", "/sys/fs/cgroup", "cgroup2", MS_NOSUID |
+		     MS_NOEXEC | MS_NODEV | MS_RDONLY, NULL, err) < 0)
+		return -1;
+	if (mount_dev(r, devfd, err) < 0)
+		return -1;
+	for (size_t i = 0; i < ARRAY_SIZE(etc_files); i++) {
+		snprintf(p, sizeof(p), "/etc/%s", etc_files[i]);
+		if (ensure_file(p, err) < 0 || tree_move(etcfd[i], p) < 0)
+			return err->msg[0] ? -1 : err_set(err, errno, "rootfs: %s", p);
+	}
+	if (mount_volumes(r, err) < 0)
+		return -1;
+	if (!r->privileged && mask_paths(err) < 0)
+		return -1;
+	if (r->readonly && remount_ro("/", 0, err) < 0)
+		return -1;
+	for (size_t i = 0; i < ARRAY_SIZE(devices); i++)
+		if (devfd[i] >= 0)
+			close(devfd[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(etc_files); i++)
+		close(etcfd[i]);
+	for (size_t i = 0; i < r->nvols; i++)
+		close(r->vols[i].fd);
+	return 0;
+}

@@ -1,0 +1,36 @@
+/* The container's file system, set up by its first process inside its new
+ * mount namespace: overlayfs of the image layers and an upper dir,
+ * pivot_root, then /proc, /sys, /dev and the rest mounted *inside* the new
+ * root, where an image's symlinks cannot lead out of it. Host objects it
+ * needs (device nodes, volumes, generated /etc files) are taken as
+ * detached mount trees (open_tree) before pivot_root and moved in after. */
+#ifndef MD_ROOTFS_H
+#define MD_ROOTFS_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+struct volume {
+	char src[4096];		/* host path */
+	char dst[4096];		/* container path */
+	int ro;
+	int fd;			/* open_tree of src, or -1 */
+};
+
+struct rootfs_spec {
+	const char *layers_dir;	/* MD_ROOT/l, where lowerdir names live */
+	const char *lowerdir;	/* "top:...:bottom", relative to layers_dir */
+	char upper[4096], work[4096], target[4096];
+	const char *files_dir;	/* holds hostname, hosts, resolv.conf */
+	struct volume *vols;
+	size_t nvols;
+	int readonly;		/* --read-only */
+	int privileged;		/* no masked or read-only /proc paths */
+	int cgroupns_v2;	/* mount cgroup2 at /sys/fs/cgroup */
+	int host_dev;		/* privileged: bind the host's /dev */
+};
+
+int rootfs_setup(struct rootfs_spec *r, struct md_err *err);
+
+#endif

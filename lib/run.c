@@ -1,0 +1,423 @@
+/* The container's first process and its parent (see run.h). */
+#include "run.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "caps.h"
+#include "seccomp.h"
+#include "user.h"
+#include "util.h"
+
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+struct clone_args_v2 {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack,
+		 stack_size, tls, set_tid, set_tid_size, cgroup;
+};
+
+/* What the child says when it cannot exec: a code and a line. */
+struct child_report {
+	int code;
+	char msg[500];
+};
+
+static void child_fail(int fd, int code, const char *msg)
+{
+	struct child_report rep = { .code = code };
+
+	snprintf(rep.msg, sizeof(rep.msg), "%s", msg);
+	write_all(fd, &rep, sizeof(rep));
+	_exit(code);
+}
+
+static int loopback_up(struct md_err *err)
+{
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return err_set(err, errno, "network: socket");
+	strcpy(ifr.ifr_name, "lo");
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0 ||
+	    (ifr.ifr_flags |= IFF_UP, ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)) {
+		close(fd);
+		return err_set(err, errno, "network: lo up");
+	}
+	close(fd);
+	return 0;
+}
+
+static const char *env_get(char **env, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (; *env; env++)
+		if (!strncmp(*env, name, n) && (*env)[n] == '=')
+			return *env + n + 1;
+	return NULL;
+}
+
+/* execve through the container's PATH; returns only on failure. */
+static void exec_command(struct run_spec *r, int errfd)
+{
+	const char *path = env_get(r->env, "PATH"), *cmd = r->argv[0];
+	char buf[4096], msg[600];
+	int eacces = 0;
+
+	if (strchr(cmd, '/')) {
+		execve(cmd, r->argv, r->env);
+		eacces = errno != ENOENT;
+		snprintf(msg, sizeof(msg), "exec: \"%s\": %s", cmd, strerror(errno));
+		child_fail(errfd, eacces ? 126 : 127, msg);
+	}
+	for (const char *p = path ? path : ""; ; p++) {
+		const char *e = strchrnul(p, ':');
+		if (e > p && snprintf(buf, sizeof(buf), "%.*s/%s", (int)(e - p), p,
+				      cmd) < (int)sizeof(buf)) {
+			execve(buf, r->argv, r->env);
+			if (errno == EACCES)
+				eacces = 1;
+			else if (errno != ENOENT && errno != ENOTDIR) {
+				snprintf(msg, sizeof(msg), "exec: \"%s\": %s", buf,
+					 strerror(errno));
+				child_fail(errfd, 126, msg);
+			}
+		}
+		if (!*e)
+			break;
+		p = e;
+	}
+	if (eacces) {
+		snprintf(msg, sizeof(msg), "exec: \"%s\": permission denied", cmd);
+		child_fail(errfd, 126, msg);
+	}
+	snprintf(msg, sizeof(msg), "exec: \"%s\": executable file not found in "
+		 "$PATH", cmd);
+	child_fail(errfd, 127, msg);
+}
+
+/* Identity and privileges, in the order capabilities allow. */
+static int become_user(struct run_spec *r, const struct user_ids *u,
+		       struct md_err *err)
+{
+	if (caps_drop_bounding(r->caps, err) < 0)
+		return -1;
+	if (setgroups(u->ngroups, u->groups) < 0 ||
+	    setresgid(u->gid, u->gid, u->gid) < 0 ||
+	    setresuid(u->uid, u->uid, u->uid) < 0)
+		return err_set(err, errno, "set user %u:%u", u->uid, u->gid);
+	if (caps_apply(r->caps, err) < 0)
+		return -1;
+	if (r->privileged)
+		return 0;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return err_set(err, errno, "no_new_privs");
+	return seccomp_install_default(r->caps, err);
+}
+
+static void child_main(struct run_spec *r, int syncfd, int errfd, int ttyfd,
+		       int use_cgroupns)
+{
+	struct md_err err = { 0 };
+	struct user_ids u;
+	char go;
+
+	if (read(syncfd, &go, 1) != 1)	/* the parent died, or failed */
+		_exit(125);
+	close(syncfd);
+	if (use_cgroupns && unshare(CLONE_NEWCGROUP) < 0 && errno != EINVAL)
+		child_fail(errfd, 125, "unshare cgroup namespace");
+	if (ttyfd >= 0) {
+		if (setsid() < 0 || ioctl(ttyfd, TIOCSCTTY, 0) < 0 ||
+		    dup2(ttyfd, 0) < 0 || dup2(ttyfd, 1) < 0 || dup2(ttyfd, 2) < 0)
+			child_fail(errfd, 125, "terminal setup failed");
+		close(ttyfd);
+	} else if (!r->interactive) {
+		int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || dup2(fd, 0) < 0)
+			child_fail(errfd, 125, "stdin: /dev/null");
+		close(fd);
+	}
+	if (sethostname(r->c->hostname, strlen(r->c->hostname)) < 0)
+		child_fail(errfd, 125, "sethostname failed");
+	if ((r->new_net && loopback_up(&err) < 0) ||
+	    rootfs_setup(&r->rootfs, &err) < 0 ||
+	    user_resolve(r->user ? r->user : "", "/etc/passwd", "/etc/group",
+			 &u, &err) < 0)
+		child_fail(errfd, 125, err.msg);
+	if (!env_get(r->env, "HOME")) {
+		size_t n = 0;
+		while (r->env[n])
+			n++;
+		char *home = malloc(strlen(u.home) + 6), **ne = realloc(r->env,
+						(n + 2) * sizeof(char *));
+		if (!home || !ne)
+			child_fail(errfd, 125, "out of memory");
+		sprintf(home, "HOME=%s", u.home);
+		ne[n] = home;
+		ne[n + 1] = NULL;
+		r->env = ne;
+	}
+	/* Not one host fd may reach the container, nor be its cwd. */
+	if ((errfd > 3 && syscall(SYS_close_range, 3, errfd - 1, 0) < 0) ||
+	    syscall(SYS_close_range, errfd + 1, ~0U, 0) < 0)
+		child_fail(errfd, 125, "close_range failed");
+	if (mkdir_p_at(AT_FDCWD, r->workdir, 0755) < 0 || chdir(r->workdir) < 0) {
+		char msg[300];
+		snprintf(msg, sizeof(msg), "workdir %s: %s", r->workdir,
+			 strerror(errno));
+		child_fail(errfd, 126, msg);
+	}
+	if (become_user(r, &u, &err) < 0)
+		child_fail(errfd, 125, err.msg);
+	exec_command(r, errfd);
+}
+
+static pid_t spawn(struct run_spec *r, struct cgroup *cg, int *into_cg,
+		   int syncfd[2], int errfd[2], int ttyfd, struct md_err *err)
+{
+	uint64_t flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC |
+			 (r->new_net ? CLONE_NEWNET : 0);
+	struct clone_args_v2 a = { .flags = flags, .exit_signal = SIGCHLD };
+	struct md_err e2;
+	int cgfd = cg->mode == CG_V2 ? cgroup_fd_v2(cg, &e2) : -1;
+	pid_t pid = -1;
+
+	if (cgfd >= 0) {
+		a.flags |= CLONE_INTO_CGROUP;
+		a.cgroup = cgfd;
+		pid = syscall(SYS_clone3, &a, sizeof(a));
+		*into_cg = pid >= 0;
+		close(cgfd);
+	}
+	if (pid < 0)	/* no cgroup v2, or a kernel without clone3 */
+		pid = syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
+	if (pid == 0) {
+		close(syncfd[1]);
+		close(errfd[0]);
+		child_main(r, syncfd[0], errfd[1], ttyfd, cg->mode != CG_NONE);
+		_exit(125);
+	}
+	if (pid < 0)
+		err_set(err, errno, "clone");
+	return pid;
+}
+
+/* The parent's side: signals go to the container, as does the terminal. */
+static volatile pid_t fwd_pid;
+static int tty_master = -1;
+
+static void forward(int sig)
+{
+	if (sig == SIGWINCH && tty_master >= 0) {
+		struct winsize ws;
+		if (ioctl(0, TIOCGWINSZ, &ws) == 0)
+			ioctl(tty_master, TIOCSWINSZ, &ws);
+		return;
+	}
+	if (fwd_pid > 0)
+		kill(fwd_pid, sig);
+}
+
+static void forward_signals(pid_t pid)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1,
+				    SIGUSR2, SIGWINCH };
+	struct sigaction sa = { .sa_handler = forward };
+
+	fwd_pid = pid;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
+/* Copies between our stdin/stdout and the pty until the child exits. */
+static int relay_tty(int master, pid_t pid, int interactive)
+{
+	char buf[8192];
+	int status, in_open = interactive;
+
+	for (;;) {
+		struct pollfd p[2] = { { master, POLLIN, 0 }, { 0, POLLIN, 0 } };
+		int n = poll(p, in_open ? 2 : 1, 100);
+		if (n > 0 && (p[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+			ssize_t k = read(master, buf, sizeof(buf));
+			if (k > 0)
+				write_all(1, buf, k);
+			else if (k < 0 && errno != EINTR && errno != EAGAIN)
+				break;	/* EIO: the container closed the pty */
+		}
+		if (n > 0 && in_open && (p[1].revents & (POLLIN | POLLHUP))) {
+			ssize_t k = read(0, buf, sizeof(buf));
+			if (k > 0)
+				write_all(master, buf, k);
+			else if (k == 0)
+				in_open = 0;
+		}
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return status;
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return status;
+}
+
+static int open_pty(int *master, int *slave, struct md_err *err)
+{
+	struct winsize ws;
+	char *name;
+
+	*master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (*master < 0 || grantpt(*master) < 0 || unlockpt(*master) < 0 ||
+	    !(name = ptsname(*master)))
+		return err_set(err, errno, "pty");
+	*slave = open(name, O_RDWR | O_NOCTTY);
+	if (*slave < 0)
+		return err_set(err, errno, "pty %s", name);
+	if (ioctl(0, TIOCGWINSZ, &ws) == 0)
+		ioctl(*master, TIOCSWINSZ, &ws);
+	return 0;
+}
+
+static uint64_t proc_start_time(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long t = 0;
+	int fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	p = strrchr(buf, ')');	/* the name may hold anything */
+	if (p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
+			"%*u %*u %*d %*d %*d %*d %*d %*d %llu", &t) != 1)
+		t = 0;
+	return t;
+}
+
+static void now_rfc3339(char *out, size_t len)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	rfc3339_format(out, len, ts.tv_sec, ts.tv_nsec);
+}
+
+int run_container(struct run_spec *r, int *status, struct md_err *err)
+{
+	struct cgroup cg = { 0 };
+	struct termios saved;
+	int syncfd[2] = { -1, -1 }, errfd[2] = { -1, -1 };
+	int master = -1, slave = -1, into_cg = 0, raw = 0, st;
+	struct child_report rep = { 0 };
+	struct md_err e2;
+	ssize_t n;
+	pid_t pid;
+
+	if (cgroup_create(&cg, r->c->cgroup_parent[0] ? r->c->cgroup_parent : NULL,
+			  r->c->id, &r->lim, err) < 0)
+		return -1;
+	r->rootfs.cgroupns_v2 = cg.mode == CG_V2;
+	if (pipe2(syncfd, O_CLOEXEC) < 0 || pipe2(errfd, O_CLOEXEC) < 0) {
+		err_set(err, errno, "pipe");
+		goto fail;
+	}
+	if (r->tty && open_pty(&master, &slave, err) < 0)
+		goto fail;
+	pid = spawn(r, &cg, &into_cg, syncfd, errfd, slave, err);
+	if (pid < 0)
+		goto fail;
+	close(syncfd[0]);
+	close(errfd[1]);
+	if (slave >= 0)
+		close(slave);
+	forward_signals(pid);
+	if (!into_cg && cg.mode != CG_NONE && cgroup_enter(&cg, pid, err) < 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		goto fail;
+	}
+	r->c->pid = pid;
+	r->c->pid_start = proc_start_time(pid);
+	now_rfc3339(r->c->started, sizeof(r->c->started));
+	strcpy(r->c->status, "running");
+	container_save(r->s, r->c, &e2);
+	if (write(syncfd[1], "g", 1) != 1) {
+		err_set(err, errno, "start");
+		kill(pid, SIGKILL);
+	}
+	close(syncfd[1]);
+	n = read_full(errfd[0], &rep, sizeof(rep));
+	close(errfd[0]);
+	if (master >= 0 && isatty(0) && tcgetattr(0, &saved) == 0) {
+		struct termios t = saved;
+		cfmakeraw(&t);
+		raw = tcsetattr(0, TCSANOW, &t) == 0;
+		tty_master = master;
+	}
+	if (master >= 0)
+		st = relay_tty(master, pid, r->interactive);
+	else
+		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+			;
+	fwd_pid = 0;
+	if (raw)
+		tcsetattr(0, TCSANOW, &saved);
+	if (n == (ssize_t)sizeof(rep)) {	/* it never ran the command */
+		rep.msg[sizeof(rep.msg) - 1] = 0;
+		err_set(err, 0, "%s", rep.msg);
+		*status = rep.code;
+	} else {
+		*status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		err->msg[0] = 0;
+	}
+	r->c->oom_killed = cgroup_oom_killed(&cg, &e2) == 1;
+	r->c->exit_code = *status;
+	now_rfc3339(r->c->finished, sizeof(r->c->finished));
+	strcpy(r->c->status, "exited");
+	r->c->pid = 0;
+	cgroup_destroy(&cg, 1, &e2);
+	if (master >= 0)
+		close(master);
+	return 0;
+fail:
+	for (int i = 0; i < 2; i++) {
+		if (syncfd[i] >= 0)
+			close(syncfd[i]);
+		if (errfd[i] >= 0)
+			close(errfd[i]);
+	}
+	if (master >= 0)
+		close(master);
+	if (slave >= 0)
+		close(slave);
+	cgroup_destroy(&cg, 1, &e2);
+	return -1;
+}
