@@ -135,6 +135,54 @@ static int become_user(struct run_spec *r, const struct user_ids *u,
 	return seccomp_install_default(r->caps, err);
 }
 
+/* The terminal comes from the container's own devpts instance (so that
+ * tty(1) and ttyname() work inside); its master goes to md over sock. */
+static void child_tty(int sock, int errfd)
+{
+	char buf[1], cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { buf, 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	int master, slave;
+	char *name;
+
+	master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master < 0 || unlockpt(master) < 0 || !(name = ptsname(master)) ||
+	    (slave = open(name, O_RDWR | O_NOCTTY)) < 0)
+		child_fail(errfd, 125, "terminal: cannot open a pty");
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &master, sizeof(int));
+	buf[0] = 't';
+	if (sendmsg(sock, &mh, 0) < 0)
+		child_fail(errfd, 125, "terminal: cannot pass the pty");
+	close(master);
+	close(sock);
+	if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0 ||
+	    dup2(slave, 0) < 0 || dup2(slave, 1) < 0 || dup2(slave, 2) < 0)
+		child_fail(errfd, 125, "terminal setup failed");
+	close(slave);
+}
+
+static int recv_fd(int sock)
+{
+	char buf[1], cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { buf, 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm;
+	int fd = -1;
+
+	if (recvmsg(sock, &mh, MSG_CMSG_CLOEXEC) <= 0)
+		return -1;
+	cm = CMSG_FIRSTHDR(&mh);
+	if (cm && cm->cmsg_type == SCM_RIGHTS)
+		memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	return fd;
+}
+
 static void child_main(struct run_spec *r, int syncfd, int errfd, int ttyfd,
 		       int use_cgroupns)
 {
@@ -147,12 +195,7 @@ static void child_main(struct run_spec *r, int syncfd, int errfd, int ttyfd,
 	close(syncfd);
 	if (use_cgroupns && unshare(CLONE_NEWCGROUP) < 0 && errno != EINVAL)
 		child_fail(errfd, 125, "unshare cgroup namespace");
-	if (ttyfd >= 0) {
-		if (setsid() < 0 || ioctl(ttyfd, TIOCSCTTY, 0) < 0 ||
-		    dup2(ttyfd, 0) < 0 || dup2(ttyfd, 1) < 0 || dup2(ttyfd, 2) < 0)
-			child_fail(errfd, 125, "terminal setup failed");
-		close(ttyfd);
-	} else if (!r->interactive) {
+	if (ttyfd < 0 && !r->interactive) {
 		int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		if (fd < 0 || dup2(fd, 0) < 0)
 			child_fail(errfd, 125, "stdin: /dev/null");
@@ -165,6 +208,8 @@ static void child_main(struct run_spec *r, int syncfd, int errfd, int ttyfd,
 	    user_resolve(r->user ? r->user : "", "/etc/passwd", "/etc/group",
 			 &u, &err) < 0)
 		child_fail(errfd, 125, err.msg);
+	if (ttyfd >= 0)
+		child_tty(ttyfd, errfd);
 	if (!env_get(r->env, "HOME")) {
 		size_t n = 0;
 		while (r->env[n])
@@ -282,23 +327,6 @@ static int relay_tty(int master, pid_t pid, int interactive)
 	return status;
 }
 
-static int open_pty(int *master, int *slave, struct md_err *err)
-{
-	struct winsize ws;
-	char *name;
-
-	*master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (*master < 0 || grantpt(*master) < 0 || unlockpt(*master) < 0 ||
-	    !(name = ptsname(*master)))
-		return err_set(err, errno, "pty");
-	*slave = open(name, O_RDWR | O_NOCTTY);
-	if (*slave < 0)
-		return err_set(err, errno, "pty %s", name);
-	if (ioctl(0, TIOCGWINSZ, &ws) == 0)
-		ioctl(*master, TIOCSWINSZ, &ws);
-	return 0;
-}
-
 static uint64_t proc_start_time(pid_t pid)
 {
 	char path[64], buf[1024], *p;
@@ -335,7 +363,8 @@ int run_container(struct run_spec *r, int *status, struct md_err *err)
 	struct cgroup cg = { 0 };
 	struct termios saved;
 	int syncfd[2] = { -1, -1 }, errfd[2] = { -1, -1 };
-	int master = -1, slave = -1, into_cg = 0, raw = 0, st;
+	int master = -1, child_sock = -1, into_cg = 0, raw = 0, st;
+	int sock[2] = { -1, -1 };
 	struct child_report rep = { 0 };
 	struct md_err e2;
 	ssize_t n;
@@ -349,15 +378,18 @@ int run_container(struct run_spec *r, int *status, struct md_err *err)
 		err_set(err, errno, "pipe");
 		goto fail;
 	}
-	if (r->tty && open_pty(&master, &slave, err) < 0)
+	if (r->tty && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sock) < 0) {
+		err_set(err, errno, "socketpair");
 		goto fail;
-	pid = spawn(r, &cg, &into_cg, syncfd, errfd, slave, err);
+	}
+	child_sock = sock[1];
+	pid = spawn(r, &cg, &into_cg, syncfd, errfd, child_sock, err);
 	if (pid < 0)
 		goto fail;
 	close(syncfd[0]);
 	close(errfd[1]);
-	if (slave >= 0)
-		close(slave);
+	if (child_sock >= 0)
+		close(child_sock);
 	forward_signals(pid);
 	if (!into_cg && cg.mode != CG_NONE && cgroup_enter(&cg, pid, err) < 0) {
 		kill(pid, SIGKILL);
@@ -374,6 +406,13 @@ int run_container(struct run_spec *r, int *status, struct md_err *err)
 		kill(pid, SIGKILL);
 	}
 	close(syncfd[1]);
+	if (sock[0] >= 0) {
+		struct winsize ws;
+		master = recv_fd(sock[0]);
+		close(sock[0]);
+		if (master >= 0 && ioctl(0, TIOCGWINSZ, &ws) == 0)
+			ioctl(master, TIOCSWINSZ, &ws);
+	}
 	n = read_full(errfd[0], &rep, sizeof(rep));
 	close(errfd[0]);
 	if (master >= 0 && isatty(0) && tcgetattr(0, &saved) == 0) {
@@ -414,10 +453,10 @@ fail:
 		if (errfd[i] >= 0)
 			close(errfd[i]);
 	}
-	if (master >= 0)
-		close(master);
-	if (slave >= 0)
-		close(slave);
+	if (sock[0] >= 0)
+		close(sock[0]);
+	if (child_sock >= 0)
+		close(child_sock);
 	cgroup_destroy(&cg, 1, &e2);
 	return -1;
 }
