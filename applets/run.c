@@ -8,6 +8,7 @@
 
 #include "applet.h"
 #include "caps.h"
+#include "config.h"
 #include "cgroup.h"
 #include "image.h"
 #include "json.h"
@@ -388,8 +389,13 @@ int run_main(int argc, char **argv)
 	struct run_spec *r = &o.r;
 	int rc, status = 0;
 
+	struct md_defaults defs;
+
 	if ((rc = parse_opts(argc, argv, &o, &c)))
 		return rc;
+	if (config_defaults(&defs, &err) < 0)
+		return applet_fail(&err);
+	snprintf(c.cgroup_parent, sizeof(c.cgroup_parent), "%s", defs.cgroup_parent);
 	if (store_open(&s, STORE_WRITE, &err) < 0)
 		return applet_fail(&err);
 	if ((rc = resolve_image(&s, &o, &c, argc, argv, &args, &env, &cfgdoc,

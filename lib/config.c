@@ -59,3 +59,23 @@ int config_registry(const char *host, struct registry_conf *out,
 	snprintf(c.section, sizeof(c.section), "registry \"%s\"", host);
 	return ini_parse_at(AT_FDCWD, path, INI_RAW, reg_handler, &c, err);
 }
+
+static int defaults_handler(void *user, const char *section, const char *key,
+			    const char *value, struct md_err *err)
+{
+	struct md_defaults *d = user;
+
+	if (!strcmp(section, "defaults") && !strcmp(key, "cgroup_parent"))
+		snprintf(d->cgroup_parent, sizeof(d->cgroup_parent), "%s", value);
+	return 0;
+}
+
+int config_defaults(struct md_defaults *out, struct md_err *err)
+{
+	const char *path = config_path();
+
+	memset(out, 0, sizeof(*out));
+	if (!path)
+		return 0;
+	return ini_parse_at(AT_FDCWD, path, INI_RAW, defaults_handler, out, err);
+}

@@ -13,6 +13,12 @@ struct registry_conf {
 	char mirror[1024];	/* URL to pull from instead, or "" */
 };
 
+struct md_defaults {
+	char cgroup_parent[256];	/* [defaults] cgroup_parent, or "" */
+};
+
+/* The [defaults] section (zeroed when absent). */
+int config_defaults(struct md_defaults *out, struct md_err *err);
 /* The configuration file's path, or NULL if there is none. */
 const char *config_path(void);
 /* Settings of [registry "HOST"] (zeroed when absent). */
