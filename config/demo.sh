@@ -1,7 +1,7 @@
 #!/bin/sh
 # md's main job on a built-in default, offline: make a one-layer busybox
 # image from the host's busybox-static with GNU tar, import it into a
-# demo store, list it, inspect it, and run busybox from its layer.
+# demo store, list it, inspect it, and run a container from it.
 set -eu
 cd "$(dirname "$0")/.."
 export MD_ROOT="$PWD/build/demo-root"
@@ -22,6 +22,6 @@ echo '$ md-images'
 echo '$ md-inspect -f layer busybox:demo'
 layer=$(./md inspect -f layer busybox:demo)
 echo "$layer"
-echo '$ chroot LAYER /bin/busybox echo ...   (md-run comes with the next issue)'
-chroot "$MD_ROOT/layers/${layer#sha256:}/root" /bin/busybox echo \
-	"hello from the busybox:demo image"
+echo '$ md-run --rm busybox:demo sh -c ...'
+./md run --rm busybox:demo sh -c \
+	'echo "hello from a container: pid $$, host $(hostname), $(uname -s)"'
