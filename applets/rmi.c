@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "applet.h"
+#include "container.h"
 #include "ref.h"
 #include "store.h"
 
@@ -45,7 +46,7 @@ static int rmi_one(struct store *s, const char *arg, int force,
 {
 	struct image_ref *refs;
 	size_t n;
-	char id[DIGEST_LEN + 1], full[REF_STR_MAX], name[REF_STR_MAX];
+	char id[DIGEST_LEN + 1], full[REF_STR_MAX], name[REF_STR_MAX], who[16];
 	struct ref r;
 	struct md_err e2;
 	int by_name = 0;
@@ -62,6 +63,14 @@ static int rmi_one(struct store *s, const char *arg, int force,
 	}
 	if (!by_name && store_resolve(s, NULL, arg, id, err) < 0)
 		goto fail;
+	/* Refused before anything is untagged, as Docker does. */
+	if (!force && (!by_name || tags_of(refs, n, id) <= 1) &&
+	    container_using_image(s, id, who, sizeof(who))) {
+		err_set(err, 0, "conflict: unable to remove %s (must be forced) - "
+			"container %s is using its referenced image %.12s", arg,
+			who, id + 7);
+		goto fail;
+	}
 	if (by_name) {
 		if (store_untag(s, full, err) < 0)
 			goto fail;
@@ -84,6 +93,10 @@ static int rmi_one(struct store *s, const char *arg, int force,
 			}
 	}
 	free(refs);
+	/* Forced while a container uses it: untagged, but its layers stay
+	 * for the container (a dangling image, as Docker leaves it). */
+	if (container_using_image(s, id, who, sizeof(who)))
+		return 0;
 	if (store_image_delete(s, id, err) < 0)
 		return -1;
 	printf("Deleted: %s\n", id);

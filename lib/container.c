@@ -48,6 +48,45 @@ static int name_handler(void *user, const char *section, const char *key,
 	return 0;
 }
 
+struct image_scan {
+	const char *image_id;
+	int found;
+};
+
+static int image_handler(void *user, const char *section, const char *key,
+			 const char *value, struct md_err *err)
+{
+	struct image_scan *i = user;
+
+	if (!strcmp(key, "image_id") && !strcmp(value, i->image_id))
+		i->found = 1;
+	return 0;
+}
+
+int container_using_image(struct store *s, const char *image_id, char *who,
+			  size_t wholen)
+{
+	int dfd = openat(s->fd, "containers", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = dfd < 0 ? NULL : fdopendir(dfd);
+	struct dirent *de;
+	struct md_err err;
+	int found = 0;
+
+	while (d && !found && (de = readdir(d))) {
+		struct image_scan i = { image_id, 0 };
+		char p[128];
+		if (strlen(de->d_name) != CONTAINER_ID_LEN)
+			continue;
+		snprintf(p, sizeof(p), "%s/state.ini", de->d_name);
+		ini_parse_at(dirfd(d), p, 0, image_handler, &i, &err);
+		if ((found = i.found))
+			snprintf(who, wholen, "%.12s", de->d_name);
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
 static int name_taken(int dfd, const char *name)
 {
 	DIR *d = fdopendir(dup(dfd));

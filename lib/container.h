@@ -37,6 +37,10 @@ int container_save(struct store *s, const struct container *c,
 /* Removes the container's directory and everything in it. */
 int container_remove(struct store *s, const char *id, struct md_err *err);
 void container_free(struct container *c);
+/* A container (any state) made from image_id: 1 and its short ID in
+ * who, or 0. md-rmi refuses such an image unless forced. */
+int container_using_image(struct store *s, const char *image_id, char *who,
+			  size_t wholen);
 /* "containers/ID/NAME" under the store root. */
 void container_path(const struct store *s, const char *id, const char *name,
 		    char *out, size_t outlen);
