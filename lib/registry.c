@@ -18,6 +18,16 @@ static const char manifest_accept[] =
 	"application/vnd.docker.distribution.manifest.list.v2+json, "
 	"application/vnd.docker.distribution.manifest.v2+json";
 
+/* MD_HTTP_TIMEOUT (seconds) bounds connects and stalled reads. */
+static void client_timeouts(struct http_client *hc)
+{
+	const char *t = getenv("MD_HTTP_TIMEOUT");
+	int s = t ? atoi(t) : 0;
+
+	if (s > 0)
+		hc->connect_timeout_ms = hc->read_timeout_ms = s * 1000;
+}
+
 int registry_open(struct registry *r, const struct ref *ref,
 		  const char *md_root, struct md_err *err)
 {
@@ -34,6 +44,7 @@ int registry_open(struct registry *r, const struct ref *ref,
 	else
 		snprintf(r->base, sizeof(r->base), "https://%s", ref->api_host);
 	http_client_init(&r->hc);
+	client_timeouts(&r->hc);
 	return 0;
 }
 
@@ -47,6 +58,7 @@ int registry_clone(struct registry *dst, const struct registry *src)
 	*dst = *src;
 	dst->tls.ca_file = dst->conf.ca[0] ? dst->conf.ca : NULL;
 	http_client_init(&dst->hc);
+	client_timeouts(&dst->hc);
 	return 0;
 }
 
