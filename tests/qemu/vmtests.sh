@@ -1,0 +1,156 @@
+#!/bin/sh
+# The tests /init runs inside the VM (pure cgroup v2, root on the
+# initramfs, MD_ROOT on tmpfs). For each test prints one line on the
+# console, "MDTEST PASS name" or "MDTEST FAIL name: why", after its output
+# as "MDLOG name: ..." lines; tests/cgroup2.test turns each into a result.
+# A test is a t_NAME function returning 0 to pass; on failure it prints
+# the reason with fail (a "WHY: " line). They run in the order of $TESTS,
+# each in its own sh under a time limit, sharing
+# MD_ROOT (t_load loads the image the others run).
+# The cgroup tests use --network none so that they test cgroups only;
+# t_default_network runs md-run with its default bridge network.
+TESTS="setup load cgroup_ns host_cgroup memory cpus pids cpu_shares oom
+       pids_fork default_network cleanup"
+LIMIT=60	# seconds per test
+RUN="md-run --rm --network none"
+CG=/sys/fs/cgroup
+
+# fail WHY: the reason, on one line, that the runner reports
+fail() { printf 'WHY: %s\n' "$(printf '%s' "$*" | tr '\n' ' ' | cut -c1-300)"; return 1; }
+# run CMD...: runs CMD (at most 40 s), sets RC, OUT and ERR and logs them
+run() {
+	timeout 40 "$@" >/tmp/run.out 2>/tmp/run.err; RC=$?
+	OUT=$(cat /tmp/run.out); ERR=$(cat /tmp/run.err); ERR1=$(head -1 /tmp/run.err)
+	echo "\$ $* -> exit $RC"
+	[ -z "$OUT" ] || printf '%s\n' "$OUT" | sed 's/^/  out: /' | head -20
+	[ -z "$ERR" ] || printf '%s\n' "$ERR" | sed 's/^/  err: /' | head -20
+}
+# expect_run WANT_RC WANT_OUT CMD...: CMD exits WANT_RC and prints WANT_OUT
+expect_run() {
+	want_rc=$1 want_out=$2; shift 2
+	run "$@"
+	[ "$RC" = "$want_rc" ] || { fail "exit $RC, want $want_rc: ${ERR1:-$OUT}"; return 1; }
+	[ "$OUT" = "$want_out" ] || fail "printed '$OUT', want '$want_out'"
+}
+
+t_setup() {	# the host is what we claim: pure cgroup v2, overlay, modules
+	[ -z "$MDTEST_SETUP_ERR" ] || { fail "setup:${MDTEST_SETUP_ERR#;}"; return 1; }
+	grep -q " $CG cgroup2 " /proc/mounts || { fail "$CG is not cgroup2"; return 1; }
+	n=$(grep -c ' cgroup ' /proc/mounts)
+	[ "$n" = 0 ] || { fail "$n cgroup v1 mounts"; return 1; }
+	for c in cpu memory pids cpuset; do
+		grep -qw $c $CG/cgroup.subtree_control ||
+			{ fail "controller $c not enabled at the root"; return 1; }
+	done
+	grep -qw overlay /proc/filesystems || { fail "no overlayfs"; return 1; }
+	echo "/ is $(awk '$2 == "/" {print $1, $3}' /proc/mounts)"
+}
+
+t_load() {
+	run md-load -i /busybox-docker.tar
+	[ "$RC" = 0 ] || { fail "md-load exited $RC: $ERR1"; return 1; }
+	run md-images
+	[ "$RC" = 0 ] || { fail "md-images exited $RC: $ERR1"; return 1; }
+	printf '%s\n' "$OUT" | grep -q '^busybox  *latest ' ||
+		fail "md-images shows no busybox:latest"
+}
+
+t_cgroup_ns() {	# the container sees its own cgroup as the root
+	expect_run 0 "0::/" $RUN busybox cat /proc/self/cgroup
+}
+
+t_host_cgroup() {	# from the host: md/<id> holds the container, limits set
+	rm -f /tmp/bg.out
+	md-run --rm --network none -m 64m busybox sleep 5 >/tmp/bg.out 2>&1 &
+	bg=$!
+	i=0 dir=""
+	while [ $i -lt 40 ] && [ -z "$dir" ]; do
+		for d in $CG/md/*/; do
+			[ -n "$(cat "$d/cgroup.procs" 2>/dev/null)" ] && dir=${d%/}
+		done
+		[ -n "$dir" ] || { sleep 0.25; i=$((i + 1)); }
+	done
+	[ -n "$dir" ] || echo "no populated cgroup under $CG/md/ within 10 s"
+	if [ -n "$dir" ]; then
+		echo "cgroup $dir: procs $(cat $dir/cgroup.procs | tr '\n' ' ')"
+		echo "  comm: $(for p in $(cat $dir/cgroup.procs); do cat /proc/$p/comm; done | tr '\n' ' ')"
+		mem=$(cat $dir/memory.max 2>&1)
+	fi
+	wait $bg; rc=$?
+	sed 's/^/  md-run: /' /tmp/bg.out
+	[ $rc = 0 ] || { fail "md-run exited $rc: $(head -1 /tmp/bg.out)"; return 1; }
+	[ -n "$dir" ] || { fail "no cgroup for the container under $CG/md/"; return 1; }
+	echo "${dir##*/}" | grep -Eq '^[0-9a-f]{64}$' ||
+		{ fail "cgroup name ${dir##*/} is not a 64-hex container id"; return 1; }
+	[ "$mem" = 67108864 ] || fail "${dir##*/}/memory.max was '$mem', want 67108864"
+}
+
+t_memory() {
+	expect_run 0 67108864 $RUN -m 64m busybox cat $CG/memory.max
+}
+
+t_cpus() {
+	expect_run 0 "50000 100000" $RUN --cpus 0.5 busybox cat $CG/cpu.max
+}
+
+t_pids() {
+	expect_run 0 20 $RUN --pids-limit 20 busybox cat $CG/pids.max
+}
+
+t_cpu_shares() {	# runc's mapping: 1 + ((512 - 2) * 9999) / 262142 = 20
+	expect_run 0 20 $RUN --cpu-shares 512 busybox cat $CG/cpu.weight
+}
+
+t_oom() {	# the kernel kills the container at its limit: 128 + SIGKILL
+	run $RUN -m 32m busybox sh -c 'x=a; while :; do x=$x$x; done'
+	[ "$RC" = 137 ] || fail "exit $RC, want 137: $ERR1"
+}
+
+t_pids_fork() {	# a fork bomb stops at the limit, fast, and the host lives
+	t0=$(date +%s)
+	run $RUN --pids-limit 10 busybox sh -c \
+		'for i in $(seq 1 30); do sleep 5 & done; echo done'
+	t=$(($(date +%s) - t0))
+	[ "$RC" != 143 ] || { fail "hung: md-run killed by timeout after ${t} s"; return 1; }
+	[ $t -lt 30 ] || { fail "took ${t} s"; return 1; }
+	printf '%s\n%s\n' "$OUT" "$ERR" | grep -Eqi "can't fork|resource temporarily unavailable" ||
+		{ fail "no fork failure in the output (exit $RC: ${ERR1:-$OUT})"; return 1; }
+	[ "$(sh -c 'echo alive')" = alive ] || fail "the host cannot fork"
+}
+
+t_default_network() {	# bridge network (bridge, veth modules loaded)
+	expect_run 0 "" md-run --rm busybox true
+}
+
+t_cleanup() {	# --rm left nothing: cgroups, state, mounts, processes
+	[ -d $CG/md ] || { fail "no $CG/md: md never made its cgroup parent"; return 1; }
+	left=$(find $CG/md -mindepth 1 -type d)
+	[ -z "$left" ] || { fail "cgroups left: $(echo $left)"; return 1; }
+	left=$(ls -A "$MD_ROOT/containers" 2>/dev/null)
+	[ -z "$left" ] || { fail "$MD_ROOT/containers holds: $(echo $left)"; return 1; }
+	left=$(grep " $MD_ROOT/" /proc/mounts | awk '{print $2}')
+	[ -z "$left" ] || { fail "mounts left: $(echo $left)"; return 1; }
+	left=$(pidof sleep)
+	[ -z "$left" ] || { fail "processes left: sleep $left"; return 1; }
+	run md-ps -a -q
+	[ "$RC" = 0 ] || { fail "md-ps -a -q exited $RC: $ERR1"; return 1; }
+	[ -z "$OUT" ] || fail "md-ps -a lists: $(echo $OUT)"
+}
+
+if [ "${1:-}" = --one ]; then	# one test, in its own process
+	set +e
+	t_$2
+	exit $?
+fi
+for t in $TESTS; do
+	timeout -s KILL $LIMIT sh /vmtests.sh --one $t >/tmp/test.out 2>&1
+	rc=$?
+	[ $rc -lt 128 ] || echo "WHY: killed after $LIMIT s" >>/tmp/test.out
+	sed "s/^/MDLOG $t: /" /tmp/test.out | head -60
+	if [ $rc = 0 ]; then
+		echo "MDTEST PASS $t"
+	else
+		why=$(sed -n 's/^WHY: //p' /tmp/test.out | tail -1)
+		echo "MDTEST FAIL $t: ${why:-$(tail -1 /tmp/test.out)}"
+	fi
+done
