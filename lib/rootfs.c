@@ -233,10 +233,18 @@ int rootfs_setup(struct rootfs_spec *r, struct md_err *err)
 	if (chdir(r->target) < 0)
 		return err_set(err, errno, "rootfs: %s", r->target);
 	/* The old root ends up stacked under "/" and is detached. */
-	if (syscall(SYS_pivot_root, ".", ".") < 0)
+	if (syscall(SYS_pivot_root, ".", ".") == 0) {
+		if (umount2(".", MNT_DETACH) < 0 || chdir("/") < 0)
+			return err_set(err, errno, "rootfs: detach the old root");
+	} else if (errno == EINVAL) {
+		/* "/" is the initramfs, which cannot be pivoted away: move the
+		 * new root over it and chroot, as runc's --no-pivot does. */
+		if (mount(".", "/", NULL, MS_MOVE, NULL) < 0 || chroot(".") < 0 ||
+		    chdir("/") < 0)
+			return err_set(err, errno, "rootfs: move root (initramfs)");
+	} else {
 		return err_set(err, errno, "rootfs: pivot_root");
-	if (umount2(".", MNT_DETACH) < 0 || chdir("/") < 0)
-		return err_set(err, errno, "rootfs: detach the old root");
+	}
 	if (ensure_dir("/proc", err) < 0 ||
 	    do_mount("proc", "/proc", "proc", MS_NOSUID | MS_NOEXEC | MS_NODEV,
 		     NULL, err) < 0 ||

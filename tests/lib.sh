@@ -36,8 +36,10 @@ expect_match() {	# expect_match WHAT TEXT ERE
 	fail "$1: '$2' does not match /$3/"
 }
 
+# run_tests [NAME...]: the named tests, or every t_* function of the file.
 run_tests() {
-	for t in $(grep -o '^t_[A-Za-z0-9_]*' "$0" | sort -u); do
+	names=${*:-$(grep -o '^t_[A-Za-z0-9_]*' "$0" | sort -u)}
+	for t in $names; do
 		export MD_ROOT="$T_WORK/root.$t"
 		mkdir -p "$MD_ROOT" "$T_WORK/$t"
 		(cd "$T_WORK/$t" && set +e && $t)

@@ -118,7 +118,7 @@ t_pids_fork() {	# a fork bomb stops at the limit, fast, and the host lives
 	[ "$(sh -c 'echo alive')" = alive ] || fail "the host cannot fork"
 }
 
-t_default_network() {	# bridge network (bridge, veth modules loaded)
+t_default_network() {	# the default network (none until bridge exists)
 	expect_run 0 "" md-run --rm busybox true
 }
 
@@ -131,10 +131,7 @@ t_cleanup() {	# --rm left nothing: cgroups, state, mounts, processes
 	left=$(grep " $MD_ROOT/" /proc/mounts | awk '{print $2}')
 	[ -z "$left" ] || { fail "mounts left: $(echo $left)"; return 1; }
 	left=$(pidof sleep)
-	[ -z "$left" ] || { fail "processes left: sleep $left"; return 1; }
-	run md-ps -a -q
-	[ "$RC" = 0 ] || { fail "md-ps -a -q exited $RC: $ERR1"; return 1; }
-	[ -z "$OUT" ] || fail "md-ps -a lists: $(echo $OUT)"
+	[ -z "$left" ] || fail "processes left: sleep $left"
 }
 
 if [ "${1:-}" = --one ]; then	# one test, in its own process
