@@ -63,15 +63,20 @@ int applet_getopt(int argc, char **argv, const char *shortopts,
 	}
 }
 
+static void vfail(const char *fmt, va_list ap)
+{
+	fprintf(stderr, "md-%s: ", applet_cur->name);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 int applet_usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "md-%s: ", applet_cur->name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vfail(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	fputs(applet_cur->usage, stderr);
 	return 125;
 }
@@ -86,11 +91,9 @@ int applet_failf(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "md-%s: ", applet_cur->name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vfail(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	return 125;
 }
 

@@ -33,78 +33,57 @@ void container_path(const struct store *s, const char *id, const char *name,
 		 name ? "/" : "", name ? name : "");
 }
 
-struct name_scan {
-	const char *name;
-	int taken;
-};
-
-static int name_handler(void *user, const char *section, const char *key,
-			const char *value, struct md_err *err)
-{
-	struct name_scan *n = user;
-
-	if (!strcmp(key, "name") && !strcmp(value, n->name))
-		n->taken = 1;
-	return 0;
-}
-
-struct image_scan {
-	const char *image_id;
+struct key_scan {
+	const char *key, *value;
 	int found;
 };
 
-static int image_handler(void *user, const char *section, const char *key,
-			 const char *value, struct md_err *err)
+static int key_handler(void *user, const char *section, const char *key,
+		       const char *value, struct md_err *err)
 {
-	struct image_scan *i = user;
+	struct key_scan *k = user;
 
-	if (!strcmp(key, "image_id") && !strcmp(value, i->image_id))
-		i->found = 1;
+	if (!strcmp(key, k->key) && !strcmp(value, k->value))
+		k->found = 1;
 	return 0;
 }
 
-int container_using_image(struct store *s, const char *image_id, char *who,
-			  size_t wholen)
+/* The first container whose state has key = value: 1 and its ID in id
+ * (if not NULL), or 0. dfd is the containers directory. */
+static int container_find(int dfd, const char *key, const char *value,
+			  char *id)
 {
-	int dfd = openat(s->fd, "containers", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = dfd < 0 ? NULL : fdopendir(dfd);
+	DIR *d = dfd < 0 ? NULL : fdopendir(dup(dfd));
 	struct dirent *de;
 	struct md_err err;
 	int found = 0;
 
 	while (d && !found && (de = readdir(d))) {
-		struct image_scan i = { image_id, 0 };
+		struct key_scan k = { key, value, 0 };
 		char p[128];
 		if (strlen(de->d_name) != CONTAINER_ID_LEN)
 			continue;
 		snprintf(p, sizeof(p), "%s/state.ini", de->d_name);
-		ini_parse_at(dirfd(d), p, 0, image_handler, &i, &err);
-		if ((found = i.found))
-			snprintf(who, wholen, "%.12s", de->d_name);
+		ini_parse_at(dfd, p, 0, key_handler, &k, &err);
+		if ((found = k.found) && id)
+			strcpy(id, de->d_name);
 	}
 	if (d)
 		closedir(d);
 	return found;
 }
 
-static int name_taken(int dfd, const char *name)
+int container_using_image(struct store *s, const char *image_id, char *who,
+			  size_t wholen)
 {
-	DIR *d = fdopendir(dup(dfd));
-	struct dirent *de;
-	struct name_scan n = { name, 0 };
-	struct md_err err;
+	cleanup_close int dfd = openat(s->fd, "containers", O_RDONLY |
+				       O_DIRECTORY | O_CLOEXEC);
+	char id[CONTAINER_ID_LEN + 1];
 
-	if (!d)
+	if (!container_find(dfd, "image_id", image_id, id))
 		return 0;
-	while (!n.taken && (de = readdir(d))) {
-		char p[128];
-		if (strlen(de->d_name) != CONTAINER_ID_LEN)
-			continue;
-		snprintf(p, sizeof(p), "%s/state.ini", de->d_name);
-		ini_parse_at(dfd, p, 0, name_handler, &n, &err);
-	}
-	closedir(d);
-	return n.taken;
+	snprintf(who, wholen, "%.12s", id);
+	return 1;
 }
 
 static int valid_name(const char *n)
@@ -137,7 +116,7 @@ int container_create(struct store *s, struct container *c, struct md_err *err)
 	if (c->name[0] && (!valid_name(c->name) || strlen(c->name) > 100))
 		return err_set(err, 0, "invalid container name \"%s\": only "
 			       "[a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", c->name);
-	if (c->name[0] && name_taken(dfd, c->name))
+	if (c->name[0] && container_find(dfd, "name", c->name, NULL))
 		return err_set(err, 0, "Conflict. The container name \"/%s\" is "
 			       "already in use", c->name);
 	random_bytes(rnd, sizeof(rnd));
@@ -148,7 +127,7 @@ int container_create(struct store *s, struct container *c, struct md_err *err)
 			 ARRAY_SIZE(surnames)]);
 		if (i >= 10)	/* crowded: add digits, as Docker does */
 			snprintf(c->name + strlen(c->name), 8, "%d", i);
-		if (name_taken(dfd, c->name))
+		if (container_find(dfd, "name", c->name, NULL))
 			c->name[0] = 0;
 	}
 	if (!c->hostname[0])
