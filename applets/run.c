@@ -158,7 +158,8 @@ static int parse_volume(const char *arg, struct volume *v)
 	return 0;
 }
 
-/* The files md mounts on /etc/hostname, /etc/hosts, /etc/resolv.conf. */
+/* The files md mounts on /etc/hostname, /etc/hosts, /etc/resolv.conf;
+ * made again at every start, so not synced. */
 static int write_etc_files(struct store *s, const struct container *c)
 {
 	char path[4096], buf[512];
@@ -173,12 +174,12 @@ static int write_etc_files(struct store *s, const struct container *c)
 	if (dfd < 0)
 		return applet_failf("container %s: %s", c->id, strerror(errno));
 	snprintf(buf, sizeof(buf), "%s\n", c->hostname);
-	if (file_write_atomic_at(dfd, "hostname", buf, strlen(buf), 0644, &err) < 0)
+	if (file_write_at(dfd, "hostname", buf, strlen(buf), 0644, &err) < 0)
 		goto fail;
 	snprintf(buf, sizeof(buf), "127.0.0.1\tlocalhost %s\n::1\tlocalhost "
 		 "ip6-localhost ip6-loopback\n", c->hostname);
-	if (file_write_atomic_at(dfd, "hosts", buf, strlen(buf), 0644, &err) < 0 ||
-	    file_write_atomic_at(dfd, "resolv.conf", resolv ? resolv : "",
+	if (file_write_at(dfd, "hosts", buf, strlen(buf), 0644, &err) < 0 ||
+	    file_write_at(dfd, "resolv.conf", resolv ? resolv : "",
 				 resolv ? len : 0, 0644, &err) < 0)
 		goto fail;
 	close(dfd);
@@ -445,7 +446,7 @@ int run_main(int argc, char **argv)
 	if (o.rm)
 		container_remove(&s, c.id, &err);
 	else
-		container_save(&s, &c, &err);
+		container_save(&s, &c, 1, &err);
 	json_free(cfgdoc);
 	return status;
 }

@@ -694,11 +694,24 @@ int cgroup_create(struct cgroup *cg, const char *parent, const char *id,
 				       "for the %s limit", ctrls[i].name, ctrls[i].name);
 	for (int i = 0; i < cg->n; i++)
 		cg->h[i].present = 0;
+	/* On v1, a cgroup in each hierarchy whose controller a limit uses,
+	 * plus one to track (and kill) the container's processes: the pids
+	 * hierarchy, else the first. mkdir and rmdir of cgroups are costly,
+	 * and every start pays them. */
+	struct cg_hier *tracker = provider(cg, CG_PIDS);
+	for (int i = 0; !tracker && i < cg->n; i++)
+		if (!cg->h[i].v2)
+			tracker = &cg->h[i];
 	for (int i = 0; i < cg->n; i++) {
 		struct cg_hier *h = &cg->h[i];
 		unsigned hneed = need & provides(cg, h);
 		int e;
 
+		/* (A hybrid host's v2 tree has no controllers: joining it
+		 * would also cost a global lock, an RCU grace period, per
+		 * start; Docker's containers stay out of it too.) */
+		if (cg->mode != CG_V2 && !hneed && h != tracker)
+			continue;
 		if (make_dirs(cg, h, hneed, lim, err) == 0) {
 			made++;
 			continue;
@@ -772,6 +785,29 @@ int cgroup_enter(const struct cgroup *cg, pid_t pid, struct md_err *err)
 			continue;
 		if (cg_path(path, sizeof(path), &cg->h[i], cg->rel, "cgroup.procs", err) < 0 ||
 		    write_str(path, val, err) < 0)
+			return -1;
+		n++;
+	}
+	if (!n)
+		return err_set(err, ENOENT, "cgroup %s", cg->rel);
+	return 0;
+}
+
+int cgroup_enter_self(const struct cgroup *cg, struct md_err *err)
+{
+	char path[PATH_MAX];
+	int n = 0;
+
+	for (int i = 0; i < cg->n; i++) {
+		if (!cg->h[i].present)
+			continue;
+		/* "0" in a v1 tasks file moves the calling thread without the
+		 * cgroup_threadgroup_rwsem (whose write side waits for an RCU
+		 * grace period); the caller is single-threaded, so that is
+		 * the whole process. v2 has no such door. */
+		if (cg_path(path, sizeof(path), &cg->h[i], cg->rel,
+			    cg->h[i].v2 ? "cgroup.procs" : "tasks", err) < 0 ||
+		    write_str(path, "0", err) < 0)
 			return -1;
 		n++;
 	}

@@ -93,6 +93,9 @@ int cgroup_load(struct cgroup *cg, const char *parent, const char *id,
 int cgroup_fd_v2(const struct cgroup *cg, struct md_err *err);
 /* Writes pid (0: the caller) to cgroup.procs of every hierarchy. */
 int cgroup_enter(const struct cgroup *cg, pid_t pid, struct md_err *err);
+/* Moves the calling (single-threaded) process into every hierarchy of
+ * cg, by the fastest door each offers. */
+int cgroup_enter_self(const struct cgroup *cg, struct md_err *err);
 /* 1 if the kernel OOM-killed a process of the cgroup, 0 if not, -1 on
  * error. Call before cgroup_destroy(). */
 int cgroup_oom_killed(const struct cgroup *cg, struct md_err *err);

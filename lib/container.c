@@ -148,14 +148,14 @@ int container_create(struct store *s, struct container *c, struct md_err *err)
 			return -1;
 		}
 	}
-	if (container_save(s, c, err) < 0) {
+	if (container_save(s, c, 0, err) < 0) {
 		rm_rf_at(s->fd, dir);
 		return -1;
 	}
 	return 0;
 }
 
-int container_save(struct store *s, const struct container *c,
+int container_save(struct store *s, const struct container *c, int durable,
 		   struct md_err *err)
 {
 	struct ini_out o = { 0 };
@@ -185,7 +185,7 @@ int container_save(struct store *s, const struct container *c,
 		ini_out_free(&o);
 		return err_set(err, errno, "container %s", c->id);
 	}
-	r = ini_out_write_at(&o, dfd, "state.ini", 0644, err);
+	r = ini_out_replace_at(&o, dfd, "state.ini", 0644, durable, err);
 	ini_out_free(&o);
 	return r;
 }

@@ -299,10 +299,16 @@ void ini_kvf(struct ini_out *o, const char *key, const char *fmt, ...)
 int ini_out_write_at(struct ini_out *o, int dirfd, const char *name,
 		     mode_t mode, struct md_err *err)
 {
+	return ini_out_replace_at(o, dirfd, name, mode, 1, err);
+}
+
+int ini_out_replace_at(struct ini_out *o, int dirfd, const char *name,
+		       mode_t mode, int durable, struct md_err *err)
+{
 	if (o->oom)
 		return err_set(err, ENOMEM, "write %s", name);
-	return file_write_atomic_at(dirfd, name, o->buf ? o->buf : "", o->len,
-				    mode, err);
+	return file_replace_at(dirfd, name, o->buf ? o->buf : "", o->len, mode,
+			       durable, err);
 }
 
 void ini_out_free(struct ini_out *o)

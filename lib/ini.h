@@ -40,6 +40,9 @@ void ini_kvf(struct ini_out *o, const char *key, const char *fmt, ...)
 /* Writes the buffer atomically to dirfd/name. */
 int ini_out_write_at(struct ini_out *o, int dirfd, const char *name,
 		     mode_t mode, struct md_err *err);
+/* The same, synced to disk only if durable (see file_replace_at). */
+int ini_out_replace_at(struct ini_out *o, int dirfd, const char *name,
+		       mode_t mode, int durable, struct md_err *err);
 void ini_out_free(struct ini_out *o);
 
 #endif

@@ -183,18 +183,20 @@ static int recv_fd(int sock)
 	return fd;
 }
 
-static void child_main(struct run_spec *r, int syncfd, int errfd, int ttyfd,
-		       int use_cgroupns)
+static void child_main(struct run_spec *r, const struct cgroup *cg,
+		       int into_cg, int errfd, int ttyfd)
 {
 	struct md_err err = { 0 };
 	struct user_ids u;
-	char go;
 
-	if (read(syncfd, &go, 1) != 1)	/* the parent died, or failed */
-		_exit(125);
-	close(syncfd);
-	if (use_cgroupns && unshare(CLONE_NEWCGROUP) < 0 && errno != EINVAL)
-		child_fail(errfd, 125, "unshare cgroup namespace");
+	/* Into the container's cgroup first, then a cgroup namespace rooted
+	 * there; all before anything of the container runs. */
+	if (cg->mode != CG_NONE) {
+		if (!into_cg && cgroup_enter_self(cg, &err) < 0)
+			child_fail(errfd, 125, err.msg);
+		if (unshare(CLONE_NEWCGROUP) < 0 && errno != EINVAL)
+			child_fail(errfd, 125, "unshare cgroup namespace");
+	}
 	if (ttyfd < 0 && !r->interactive) {
 		int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		if (fd < 0 || dup2(fd, 0) < 0)
@@ -238,29 +240,29 @@ static void child_main(struct run_spec *r, int syncfd, int errfd, int ttyfd,
 	exec_command(r, errfd);
 }
 
-static pid_t spawn(struct run_spec *r, struct cgroup *cg, int *into_cg,
-		   int syncfd[2], int errfd[2], int ttyfd, struct md_err *err)
+static pid_t spawn(struct run_spec *r, struct cgroup *cg, int errfd[2],
+		   int ttyfd, struct md_err *err)
 {
 	uint64_t flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC |
 			 (r->new_net ? CLONE_NEWNET : 0);
 	struct clone_args_v2 a = { .flags = flags, .exit_signal = SIGCHLD };
 	struct md_err e2;
 	int cgfd = cg->mode == CG_V2 ? cgroup_fd_v2(cg, &e2) : -1;
+	int into_cg = 0;
 	pid_t pid = -1;
 
 	if (cgfd >= 0) {
 		a.flags |= CLONE_INTO_CGROUP;
 		a.cgroup = cgfd;
 		pid = syscall(SYS_clone3, &a, sizeof(a));
-		*into_cg = pid >= 0;
+		into_cg = pid >= 0;
 		close(cgfd);
 	}
 	if (pid < 0)	/* no cgroup v2, or a kernel without clone3 */
 		pid = syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
 	if (pid == 0) {
-		close(syncfd[1]);
 		close(errfd[0]);
-		child_main(r, syncfd[0], errfd[1], ttyfd, cg->mode != CG_NONE);
+		child_main(r, cg, into_cg, errfd[1], ttyfd);
 		_exit(125);
 	}
 	if (pid < 0)
@@ -362,8 +364,8 @@ int run_container(struct run_spec *r, int *status, struct md_err *err)
 {
 	struct cgroup cg = { 0 };
 	struct termios saved;
-	int syncfd[2] = { -1, -1 }, errfd[2] = { -1, -1 };
-	int master = -1, child_sock = -1, into_cg = 0, raw = 0, st;
+	int errfd[2] = { -1, -1 };
+	int master = -1, child_sock = -1, raw = 0, st;
 	int sock[2] = { -1, -1 };
 	struct child_report rep = { 0 };
 	struct md_err e2;
@@ -374,7 +376,7 @@ int run_container(struct run_spec *r, int *status, struct md_err *err)
 			  r->c->id, &r->lim, err) < 0)
 		return -1;
 	r->rootfs.cgroupns_v2 = cg.mode == CG_V2;
-	if (pipe2(syncfd, O_CLOEXEC) < 0 || pipe2(errfd, O_CLOEXEC) < 0) {
+	if (pipe2(errfd, O_CLOEXEC) < 0) {
 		err_set(err, errno, "pipe");
 		goto fail;
 	}
@@ -383,29 +385,18 @@ int run_container(struct run_spec *r, int *status, struct md_err *err)
 		goto fail;
 	}
 	child_sock = sock[1];
-	pid = spawn(r, &cg, &into_cg, syncfd, errfd, child_sock, err);
+	pid = spawn(r, &cg, errfd, child_sock, err);
 	if (pid < 0)
 		goto fail;
-	close(syncfd[0]);
 	close(errfd[1]);
 	if (child_sock >= 0)
 		close(child_sock);
 	forward_signals(pid);
-	if (!into_cg && cg.mode != CG_NONE && cgroup_enter(&cg, pid, err) < 0) {
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		goto fail;
-	}
 	r->c->pid = pid;
 	r->c->pid_start = proc_start_time(pid);
 	now_rfc3339(r->c->started, sizeof(r->c->started));
 	strcpy(r->c->status, "running");
-	container_save(r->s, r->c, &e2);
-	if (write(syncfd[1], "g", 1) != 1) {
-		err_set(err, errno, "start");
-		kill(pid, SIGKILL);
-	}
-	close(syncfd[1]);
+	container_save(r->s, r->c, 0, &e2);
 	if (sock[0] >= 0) {
 		struct winsize ws;
 		master = recv_fd(sock[0]);
@@ -442,17 +433,17 @@ int run_container(struct run_spec *r, int *status, struct md_err *err)
 	now_rfc3339(r->c->finished, sizeof(r->c->finished));
 	strcpy(r->c->status, "exited");
 	r->c->pid = 0;
-	cgroup_destroy(&cg, 1, &e2);
+	/* The pid namespace died with its init: nothing should be left to
+	 * kill, and if something is, it is killed. */
+	if (cgroup_destroy(&cg, 0, &e2) < 0)
+		cgroup_destroy(&cg, 1, &e2);
 	if (master >= 0)
 		close(master);
 	return 0;
 fail:
-	for (int i = 0; i < 2; i++) {
-		if (syncfd[i] >= 0)
-			close(syncfd[i]);
+	for (int i = 0; i < 2; i++)
 		if (errfd[i] >= 0)
 			close(errfd[i]);
-	}
 	if (sock[0] >= 0)
 		close(sock[0]);
 	if (child_sock >= 0)

@@ -403,6 +403,10 @@ static int on_entry_end(void *user, struct md_err *err)
 		close(fd);
 		return -1;
 	}
+	/* Start writing it back now: the layer is synced before it is
+	 * committed, and that sync then has little left to wait for. */
+	if (e->size >= 1 << 16)
+		sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 	close(fd);
 	return 0;
 }

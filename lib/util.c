@@ -96,6 +96,12 @@ char *file_read_at(int dirfd, const char *path, size_t max, size_t *len,
 int file_write_atomic_at(int dirfd, const char *name, const void *buf,
 			 size_t len, mode_t mode, struct md_err *err)
 {
+	return file_replace_at(dirfd, name, buf, len, mode, 1, err);
+}
+
+int file_replace_at(int dirfd, const char *name, const void *buf, size_t len,
+		    mode_t mode, int durable, struct md_err *err)
+{
 	char tmp[4096];
 	unsigned rnd = 0;
 	int fd;
@@ -106,7 +112,7 @@ int file_write_atomic_at(int dirfd, const char *name, const void *buf,
 	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
 	if (fd < 0)
 		return err_set(err, errno, "write %s", name);
-	if (write_all(fd, buf, len) < 0 || fsync(fd) < 0) {
+	if (write_all(fd, buf, len) < 0 || (durable && fsync(fd) < 0)) {
 		int e = errno;
 		close(fd);
 		unlinkat(dirfd, tmp, 0);
@@ -119,11 +125,28 @@ int file_write_atomic_at(int dirfd, const char *name, const void *buf,
 		return err_set(err, e, "rename %s", name);
 	}
 	/* The rename is durable only once the directory is synced. */
-	fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = durable ? openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
 	if (fd >= 0) {
 		fsync(fd);
 		close(fd);
 	}
+	return 0;
+}
+
+int file_write_at(int dirfd, const char *name, const void *buf, size_t len,
+		  mode_t mode, struct md_err *err)
+{
+	int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
+			O_NOFOLLOW, mode);
+
+	if (fd < 0)
+		return err_set(err, errno, "write %s", name);
+	if (write_all(fd, buf, len) < 0) {
+		int e = errno;
+		close(fd);
+		return err_set(err, e, "write %s", name);
+	}
+	close(fd);
 	return 0;
 }
 

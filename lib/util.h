@@ -20,6 +20,15 @@ char *file_read_at(int dirfd, const char *path, size_t max, size_t *len,
 /* Writes a file atomically: temp file, fsync, rename, fsync of the dir. */
 int file_write_atomic_at(int dirfd, const char *name, const void *buf,
 			 size_t len, mode_t mode, struct md_err *err);
+/* The same, with the fsyncs only if durable: still all or nothing for a
+ * crashing process, but a power loss may undo it. */
+int file_replace_at(int dirfd, const char *name, const void *buf, size_t len,
+		    mode_t mode, int durable, struct md_err *err);
+
+/* Writes a new file (or replaces one's contents), without fsync: for
+ * files that are made again whenever they are lost. */
+int file_write_at(int dirfd, const char *name, const void *buf, size_t len,
+		  mode_t mode, struct md_err *err);
 
 /* mkdir -p relative to dirfd (AT_FDCWD for cwd); no symlink following
  * is attempted here, callers use it only on md's own trees. */
