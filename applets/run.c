@@ -411,7 +411,7 @@ int run_main(int argc, char **argv)
 	snprintf(hostenv, sizeof(hostenv), "HOSTNAME=%s", c.hostname);
 	env_set(&env, hostenv);
 	if ((rc = write_etc_files(&s, &c))) {
-		container_remove(&s, c.id, &err);
+		container_remove(&s, &c, &err);
 		return rc;
 	}
 	r->s = &s;
@@ -438,13 +438,13 @@ int run_main(int argc, char **argv)
 	r->rootfs.privileged = r->privileged;
 	if (run_container(r, &status, &err) < 0) {
 		if (o.rm)
-			container_remove(&s, c.id, &err);
+			container_remove(&s, &c, &err);
 		return applet_fail(&err);
 	}
 	if (err.msg[0])
 		fprintf(stderr, "md-run: %s\n", err.msg);
 	if (o.rm)
-		container_remove(&s, c.id, &err);
+		container_remove(&s, &c, &err);
 	else
 		container_save(&s, &c, 1, &err);
 	json_free(cfgdoc);

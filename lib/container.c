@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include "ini.h"
-#include "lock.h"
 #include "util.h"
 
 static const char *const adjectives[] = {
@@ -98,46 +97,91 @@ static int valid_name(const char *n)
 	return 1;
 }
 
+/* Drops names/NAME if it is still id's. */
+static void name_release(struct store *s, const char *name, const char *id)
+{
+	char path[160], target[CONTAINER_ID_LEN + 2];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "names/%s", name);
+	n = readlinkat(s->fd, path, target, sizeof(target) - 1);
+	if (n == CONTAINER_ID_LEN && !memcmp(target, id, n))
+		unlinkat(s->fd, path, 0);
+}
+
+/* names/NAME -> ID: making the link claims the name, atomically across md
+ * processes. A link whose container is gone (a crash) is stale and
+ * taken over. Returns 0 if claimed, 1 if in use. */
+static int name_claim(struct store *s, const char *name, const char *id,
+		      struct md_err *err)
+{
+	char path[160], target[CONTAINER_ID_LEN + 2], dir[100];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "names/%s", name);
+	for (int tries = 0; tries < 2; tries++) {
+		if (symlinkat(id, s->fd, path) == 0)
+			return 0;
+		if (errno != EEXIST)
+			return err_set(err, errno, "container name %s", name);
+		n = readlinkat(s->fd, path, target, sizeof(target) - 1);
+		if (n != CONTAINER_ID_LEN)
+			return 1;
+		target[n] = 0;
+		snprintf(dir, sizeof(dir), "containers/%s", target);
+		if (faccessat(s->fd, dir, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+			return 1;
+		unlinkat(s->fd, path, 0);
+	}
+	return 1;
+}
+
 int container_create(struct store *s, struct container *c, struct md_err *err)
 {
 	unsigned char rnd[32];
 	struct timespec ts;
-	cleanup_close int lock = -1, dfd = -1;
 	char dir[128];
+	int r;
 
-	if (mkdirat(s->fd, "containers", 0700) < 0 && errno != EEXIST)
-		return err_set(err, errno, "%s/containers", s->root);
-	lock = lock_at(s->fd, "containers.lock", LOCK_EX, err);
-	if (lock < 0)
-		return -1;
-	dfd = openat(s->fd, "containers", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
+	if ((mkdirat(s->fd, "containers", 0700) < 0 && errno != EEXIST) ||
+	    (mkdirat(s->fd, "names", 0700) < 0 && errno != EEXIST))
 		return err_set(err, errno, "%s/containers", s->root);
 	if (c->name[0] && (!valid_name(c->name) || strlen(c->name) > 100))
 		return err_set(err, 0, "invalid container name \"%s\": only "
 			       "[a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", c->name);
-	if (c->name[0] && container_find(dfd, "name", c->name, NULL))
-		return err_set(err, 0, "Conflict. The container name \"/%s\" is "
-			       "already in use", c->name);
 	random_bytes(rnd, sizeof(rnd));
 	hex_encode(c->id, rnd, CONTAINER_ID_LEN / 2);
+	if (c->name[0]) {
+		if ((r = name_claim(s, c->name, c->id, err)) < 0)
+			return -1;
+		if (r)
+			return err_set(err, 0, "Conflict. The container name "
+				       "\"/%s\" is already in use", c->name);
+	}
 	for (int i = 0; !c->name[0] && i < 100; i++) {
 		snprintf(c->name, sizeof(c->name), "%s_%s", adjectives[rnd[i % 32] %
 			 ARRAY_SIZE(adjectives)], surnames[rnd[(i + 7) % 32] %
 			 ARRAY_SIZE(surnames)]);
 		if (i >= 10)	/* crowded: add digits, as Docker does */
 			snprintf(c->name + strlen(c->name), 8, "%d", i);
-		if (container_find(dfd, "name", c->name, NULL))
+		if ((r = name_claim(s, c->name, c->id, err)) < 0)
+			return -1;
+		if (r)
 			c->name[0] = 0;
 	}
+	if (!c->name[0])
+		return err_set(err, 0, "no free container name");
 	if (!c->hostname[0])
 		snprintf(c->hostname, sizeof(c->hostname), "%.12s", c->id);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	rfc3339_format(c->created, sizeof(c->created), ts.tv_sec, ts.tv_nsec);
 	strcpy(c->status, "created");
 	snprintf(dir, sizeof(dir), "containers/%s", c->id);
-	if (mkdirat(s->fd, dir, 0700) < 0)
-		return err_set(err, errno, "container %s", c->id);
+	if (mkdirat(s->fd, dir, 0700) < 0) {
+		err_set(err, errno, "container %s", c->id);
+		name_release(s, c->name, c->id);
+		return -1;
+	}
 	for (const char *const *d = (const char *const[]){ "upper", "work",
 	     "rootfs", NULL }; *d; d++) {
 		char p[160];
@@ -145,11 +189,13 @@ int container_create(struct store *s, struct container *c, struct md_err *err)
 		if (mkdirat(s->fd, p, 0755) < 0) {
 			err_set(err, errno, "container %s: %s", c->id, *d);
 			rm_rf_at(s->fd, dir);
+			name_release(s, c->name, c->id);
 			return -1;
 		}
 	}
 	if (container_save(s, c, 0, err) < 0) {
 		rm_rf_at(s->fd, dir);
+		name_release(s, c->name, c->id);
 		return -1;
 	}
 	return 0;
@@ -190,10 +236,13 @@ int container_save(struct store *s, const struct container *c, int durable,
 	return r;
 }
 
-int container_remove(struct store *s, const char *id, struct md_err *err)
+int container_remove(struct store *s, const struct container *c,
+		     struct md_err *err)
 {
+	const char *id = c->id;
 	char dir[128], tmp[128];
 
+	name_release(s, c->name, id);
 	snprintf(dir, sizeof(dir), "containers/%s", id);
 	snprintf(tmp, sizeof(tmp), "tmp/rm-%s", id);
 	/* Out of sight first, so that a crash never leaves half of one. */

@@ -30,15 +30,17 @@ struct container {
 };
 
 /* A new ID and, unless name is set, a generated name; creates the
- * directory (and refuses a name in use). Status "created". */
+ * directory and claims the name (names/NAME -> ID), refusing one in use.
+ * Status "created". */
 int container_create(struct store *s, struct container *c, struct md_err *err);
 /* durable: synced to disk. A container's "created" and "running" states
  * are not (after a power loss nothing runs, and the next md reports the
  * container exited); its final state is. */
 int container_save(struct store *s, const struct container *c, int durable,
 		   struct md_err *err);
-/* Removes the container's directory and everything in it. */
-int container_remove(struct store *s, const char *id, struct md_err *err);
+/* Removes the container's directory, everything in it, and its name. */
+int container_remove(struct store *s, const struct container *c,
+		     struct md_err *err);
 void container_free(struct container *c);
 /* A container (any state) made from image_id: 1 and its short ID in
  * who, or 0. md-rmi refuses such an image unless forced. */
