@@ -519,21 +519,16 @@ static int load_oci(struct loader *l, struct md_err *err)
 	return ret;
 }
 
+static int tar_bytes(void *user, const void *buf, size_t len,
+		     struct md_err *err)
+{
+	return tar_feed(user, buf, len, err);
+}
+
 static int read_archive(struct loader *l, int fd, struct md_err *err)
 {
-	static char buf[1 << 17];
-
-	for (;;) {
-		ssize_t n = read(fd, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return err_set(err, errno, "read %s", l->what);
-		if (n == 0)
-			break;
-		if (tar_feed(&l->tar, buf, n, err) < 0)
-			return err_wrap(err, "%s", l->what);
-	}
+	if (fd_stream(fd, tar_bytes, &l->tar, l->what, err) < 0)
+		return -1;
 	if (tar_finish(&l->tar, err) < 0)
 		return err_wrap(err, "%s", l->what);
 	return 0;

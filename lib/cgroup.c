@@ -774,16 +774,18 @@ int cgroup_fd_v2(const struct cgroup *cg, struct md_err *err)
 	return fd;
 }
 
-int cgroup_enter(const struct cgroup *cg, pid_t pid, struct md_err *err)
+/* Writes val to file (v1) or cgroup.procs (v2) in every hierarchy. */
+static int enter(const struct cgroup *cg, const char *v1file, const char *val,
+		 struct md_err *err)
 {
-	char path[PATH_MAX], val[24];
+	char path[PATH_MAX];
 	int n = 0;
 
-	snprintf(val, sizeof(val), "%d", (int)pid);
 	for (int i = 0; i < cg->n; i++) {
 		if (!cg->h[i].present)
 			continue;
-		if (cg_path(path, sizeof(path), &cg->h[i], cg->rel, "cgroup.procs", err) < 0 ||
+		if (cg_path(path, sizeof(path), &cg->h[i], cg->rel,
+			    cg->h[i].v2 ? "cgroup.procs" : v1file, err) < 0 ||
 		    write_str(path, val, err) < 0)
 			return -1;
 		n++;
@@ -793,27 +795,21 @@ int cgroup_enter(const struct cgroup *cg, pid_t pid, struct md_err *err)
 	return 0;
 }
 
+int cgroup_enter(const struct cgroup *cg, pid_t pid, struct md_err *err)
+{
+	char val[24];
+
+	snprintf(val, sizeof(val), "%d", (int)pid);
+	return enter(cg, "cgroup.procs", val, err);
+}
+
 int cgroup_enter_self(const struct cgroup *cg, struct md_err *err)
 {
-	char path[PATH_MAX];
-	int n = 0;
-
-	for (int i = 0; i < cg->n; i++) {
-		if (!cg->h[i].present)
-			continue;
-		/* "0" in a v1 tasks file moves the calling thread without the
-		 * cgroup_threadgroup_rwsem (whose write side waits for an RCU
-		 * grace period); the caller is single-threaded, so that is
-		 * the whole process. v2 has no such door. */
-		if (cg_path(path, sizeof(path), &cg->h[i], cg->rel,
-			    cg->h[i].v2 ? "cgroup.procs" : "tasks", err) < 0 ||
-		    write_str(path, "0", err) < 0)
-			return -1;
-		n++;
-	}
-	if (!n)
-		return err_set(err, ENOENT, "cgroup %s", cg->rel);
-	return 0;
+	/* "0" in a v1 tasks file moves the calling thread without the
+	 * cgroup_threadgroup_rwsem (whose write side waits for an RCU grace
+	 * period); the caller is single-threaded, so that is the whole
+	 * process. v2 has no such door. */
+	return enter(cg, "tasks", "0", err);
 }
 
 /* ---- reporting ---- */

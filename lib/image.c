@@ -165,36 +165,26 @@ char *image_config_new(const char *diff_id, const char *comment_json)
 	return out;
 }
 
+static int sink_write(void *user, const void *buf, size_t len,
+		      struct md_err *err)
+{
+	return layer_sink_write(user, buf, len, err);
+}
+
 int image_import_layer(struct store *s, int fd, const char *what,
 		       char *diff_id, struct md_err *err)
 {
-	static char buf[1 << 17];
 	struct layer_sink *ls = layer_sink_new(s, err);
 	int ret = -1;
 
 	if (!ls)
 		return -1;
-	for (;;) {
-		ssize_t n = read(fd, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err_set(err, errno, "read %s", what);
-			goto out;
-		}
-		if (n == 0)
-			break;
-		if (layer_sink_write(ls, buf, n, err) < 0) {
+	if (fd_stream(fd, sink_write, ls, what, err) == 0) {
+		if (layer_sink_commit(ls, NULL, NULL, diff_id, err) == 0)
+			ret = 0;
+		else
 			err_wrap(err, "%s", what);
-			goto out;
-		}
 	}
-	if (layer_sink_commit(ls, NULL, NULL, diff_id, err) < 0) {
-		err_wrap(err, "%s", what);
-		goto out;
-	}
-	ret = 0;
-out:
 	layer_sink_free(ls);
 	return ret;
 }

@@ -46,6 +46,25 @@ ssize_t read_full(int fd, void *buf, size_t len)
 	return got;
 }
 
+int fd_stream(int fd, int (*fn)(void *user, const void *buf, size_t len,
+				struct md_err *err),
+	      void *user, const char *what, struct md_err *err)
+{
+	static char buf[1 << 17];
+
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return err_set(err, errno, "read %s", what);
+		if (n == 0)
+			return 0;
+		if (fn(user, buf, n, err) < 0)
+			return err_wrap(err, "%s", what);
+	}
+}
+
 char *file_read_at(int dirfd, const char *path, size_t max, size_t *len,
 		   struct md_err *err)
 {

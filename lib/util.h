@@ -13,6 +13,12 @@ int write_all(int fd, const void *buf, size_t len);
 /* Reads until len bytes or EOF; returns bytes read or -1. */
 ssize_t read_full(int fd, void *buf, size_t len);
 
+/* Reads fd to its end in 128 KiB pieces, each handed to fn; what names
+ * the input in errors. */
+int fd_stream(int fd, int (*fn)(void *user, const void *buf, size_t len,
+				struct md_err *err),
+	      void *user, const char *what, struct md_err *err);
+
 /* Reads a whole file (relative to dirfd) of at most max bytes, NUL
  * terminated. */
 char *file_read_at(int dirfd, const char *path, size_t max, size_t *len,
