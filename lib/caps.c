@@ -127,14 +127,18 @@ size_t caps_format(uint64_t set, char *buf, size_t len)
 
 int caps_last_cap(void)
 {
+	static int last = -1;
 	int c;
 
 	/* Probing works before /proc is mounted, unlike
-	 * /proc/sys/kernel/cap_last_cap, and on every kernel since 2.6.25. */
+	 * /proc/sys/kernel/cap_last_cap, and on every kernel since 2.6.25.
+	 * Once per process (and its forks). */
+	if (last >= 0)
+		return last;
 	for (c = 0; c < 63; c++)
 		if (prctl(PR_CAPBSET_READ, c + 1, 0, 0, 0) < 0)
 			break;
-	return c;
+	return last = c;
 }
 
 static uint64_t valid_caps(void)
@@ -144,24 +148,18 @@ static uint64_t valid_caps(void)
 
 int caps_drop_bounding(uint64_t set, struct md_err *err)
 {
-	int c, last = caps_last_cap(), r;
+	int c, last = caps_last_cap();
 
 	/* EINVAL: a kernel before 4.3 has no ambient set to clear. */
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 &&
 	    errno != EINVAL)
 		return err_set(err, errno, "clear ambient capabilities");
-	for (c = 0; c <= last; c++) {
-		if (set & CAPS_BIT(c))
-			continue;
-		r = prctl(PR_CAPBSET_READ, c, 0, 0, 0);
-		if (r < 0)
-			return err_set(err, errno, "read bounding capability %d",
-				       c);
-		if (r && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0)
+	/* Dropping one that is not in the set is a harmless no-op. */
+	for (c = 0; c <= last; c++)
+		if (!(set & CAPS_BIT(c)) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0)
 			return err_set(err, errno,
 				       "drop capability %d from the bounding set",
 				       c);
-	}
 	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
 		return err_set(err, errno, "set keep-capabilities");
 	return 0;

@@ -376,6 +376,7 @@ int run_container(struct run_spec *r, int *status, struct md_err *err)
 			  r->c->id, &r->lim, err) < 0)
 		return -1;
 	r->rootfs.cgroupns_v2 = cg.mode == CG_V2;
+	caps_last_cap();	/* probed once here, inherited by the child */
 	if (pipe2(errfd, O_CLOEXEC) < 0) {
 		err_set(err, errno, "pipe");
 		goto fail;
