@@ -84,6 +84,7 @@ int inspect_main(int argc, char **argv)
 	for (int i = optind; i < argc; i++) {
 		char id[DIGEST_LEN + 1];
 		in.found = 0;
+		ini_out_free(&in.out);
 		if (store_lookup(&s, argv[i], id, &err) < 0 ||
 		    inspect_image(&s, &in, id, &err) < 0) {
 			ret = applet_fail(&err);

@@ -76,10 +76,6 @@ static int rmi_one(struct store *s, const char *arg, int force,
 			goto fail;
 		familiar(full, name, sizeof(name));
 		printf("Untagged: %s\n", name);
-		if (tags_of(refs, n, id) > 1) {
-			free(refs);
-			return 0;
-		}
 	} else if (tags_of(refs, n, id) > 1 && !force) {
 		err_set(err, 0, "conflict: unable to delete %.12s (must be "
 			"forced) - image is referenced in multiple repositories",
@@ -97,9 +93,14 @@ static int rmi_one(struct store *s, const char *arg, int force,
 	 * for the container (a dangling image, as Docker leaves it). */
 	if (container_using_image(s, id, who, sizeof(who)))
 		return 0;
-	if (store_image_delete(s, id, err) < 0)
+	/* By name, the image goes only if no tag is left by then (another
+	 * md may have tagged it meanwhile); by ID, with all its tags. */
+	switch (store_image_delete(s, id, by_name, err)) {
+	case -1:
 		return -1;
-	printf("Deleted: %s\n", id);
+	case 0:
+		printf("Deleted: %s\n", id);
+	}
 	return 0;
 fail:
 	free(refs);

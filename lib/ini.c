@@ -24,7 +24,7 @@
 #define INI_LINE_MAX 196	/* longest line inih's build reads whole */
 #define INI_PIECE 140		/* escaped value bytes per written line */
 #define INI_KEY_MAX 48
-#define INI_FILE_MAX (1 << 20)
+
 
 struct ini_ctx {
 	const char *p, *end, *what;
@@ -188,7 +188,7 @@ int ini_parse_at(int dirfd, const char *path, int flags, ini_handler_fn fn,
 		 void *user, struct md_err *err)
 {
 	size_t len;
-	cleanup_free char *buf = file_read_at(dirfd, path, INI_FILE_MAX, &len, err);
+	cleanup_free char *buf = file_read_at(dirfd, path, INI_READ_MAX, &len, err);
 
 	if (!buf)
 		return -1;

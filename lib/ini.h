@@ -15,6 +15,8 @@ typedef int (*ini_handler_fn)(void *user, const char *section,
 			      const char *key, const char *value,
 			      struct md_err *err);
 
+#define INI_READ_MAX (1 << 20)	/* largest INI file md reads */
+
 enum {
 	INI_RAW = 1,	/* a user's file: no unescaping, no folding */
 };

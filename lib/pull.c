@@ -326,6 +326,10 @@ int pull_image(struct store *s, const char *refstr, const struct pull_opts *o,
 			full, p.nlayers, info.nlayers);
 		goto out;
 	}
+	/* Busy before looking at which layers exist: no md-rmi may collect
+	 * one of them between the look and the commit. */
+	if (store_import_begin(s, err) < 0)
+		goto out;
 	p.layers = calloc(p.nlayers + 1, sizeof(*p.layers));
 	p.jobs = calloc(p.nlayers + 1, sizeof(*p.jobs));
 	if (!p.layers || !p.jobs) {
@@ -357,7 +361,7 @@ int pull_image(struct store *s, const char *refstr, const struct pull_opts *o,
 		p.jobs[p.njobs++].diff_id = info.layers[i];
 	}
 	report(&p);
-	if (store_import_begin(s, err) < 0 || pull_layers(&p, err) < 0)
+	if (pull_layers(&p, err) < 0)
 		goto out;
 	if (!r.tag[0])
 		tag = full;	/* by digest alone: recorded as repo@digest */

@@ -311,8 +311,10 @@ int store_image_commit(struct store *s, const char *config, size_t len,
 	int ret = -1;
 
 	image_id_of(config, len, id);
-	if (image_info_parse(config, len, &info, err) < 0)
-		return err_wrap(err, "image config %s", id);
+	if (image_info_parse(config, len, &info, err) < 0) {
+		err_wrap(err, "image config %s", id);
+		goto out;
+	}
 	lock = meta_lock(s, err);
 	if (lock < 0)
 		goto out;
@@ -324,11 +326,12 @@ int store_image_commit(struct store *s, const char *config, size_t len,
 		total += sz;
 	}
 	image_info_ini(&info, id, manifest_digest, total, &o);
+	if (o.len > INI_READ_MAX) {
+		err_set(err, 0, "image config %s: too large for md's image INI", id);
+		goto out;
+	}
 	snprintf(path, sizeof(path), "blobs/sha256/%s", id + 7);
 	if (file_write_atomic_at(s->fd, path, config, len, 0644, err) < 0)
-		goto out;
-	store_image_ini_path(id, path, sizeof(path));
-	if (ini_out_write_at(&o, s->fd, path, 0644, err) < 0)
 		goto out;
 	if (refs_load(s, &r, err) < 0)
 		goto out;
@@ -352,6 +355,11 @@ int store_image_commit(struct store *s, const char *config, size_t len,
 			 manifest_digest ? manifest_digest : "");
 	}
 	if (ntags && refs_save(s, &r, err) < 0)
+		goto out;
+	/* The image's INI last: until it exists, md-images shows nothing of
+	 * this image (a tag pointing at a missing image is ignored). */
+	store_image_ini_path(id, path, sizeof(path));
+	if (ini_out_write_at(&o, s->fd, path, 0644, err) < 0)
 		goto out;
 	ret = 0;
 out:
@@ -405,7 +413,8 @@ int store_untag(struct store *s, const char *name, struct md_err *err)
 	return ret;
 }
 
-int store_image_delete(struct store *s, const char *id, struct md_err *err)
+int store_image_delete(struct store *s, const char *id, int only_untagged,
+		       struct md_err *err)
 {
 	cleanup_close int lock = meta_lock(s, err);
 	struct refs r;
@@ -418,6 +427,10 @@ int store_image_delete(struct store *s, const char *id, struct md_err *err)
 	for (size_t i = 0; i < r.n; i++)
 		if (strcmp(r.v[i].id, id))
 			r.v[k++] = r.v[i];
+	if (only_untagged && k != r.n) {
+		free(r.v);
+		return 1;
+	}
 	if (k != r.n) {
 		r.n = k;
 		ret = refs_save(s, &r, err);
@@ -489,6 +502,12 @@ static void gc_dir(struct store *s, const char *dir, const struct names *keep,
 
 	while (d && (de = readdir(d))) {
 		char tmp[128];
+		/* A temp file of an interrupted write (NAME.tmpXXXXXXXX): all
+		 * writers hold meta.lock, as this does. */
+		if (strstr(de->d_name, ".tmp")) {
+			unlinkat(dirfd(d), de->d_name, 0);
+			continue;
+		}
 		if (strlen(de->d_name) != 64 || names_has(keep, de->d_name))
 			continue;
 		if (!via_tmp) {
@@ -542,6 +561,7 @@ int store_gc(struct store *s, struct md_err *err)
 	}
 	gc_dir(s, "layers", &g.layers, 1);
 	gc_dir(s, "blobs/sha256", &g.blobs, 0);
+	gc_dir(s, "images", &g.blobs, 0);	/* only its temp files */
 	gc_links(s);
 	ret = 0;
 out:

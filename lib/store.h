@@ -103,8 +103,10 @@ int store_image_read(struct store *s, const char *id, ini_handler_fn fn,
 void store_image_ini_path(const char *id, char *out, size_t outlen);
 /* Removes tag name; returns 0 if removed, 1 if no such tag. */
 int store_untag(struct store *s, const char *name, struct md_err *err);
-/* Deletes an image (all its tags) by id. */
-int store_image_delete(struct store *s, const char *id, struct md_err *err);
+/* Deletes an image by id, and its tags; if only_untagged, only when no
+ * tag points at it (under the lock): then 1 if kept. */
+int store_image_delete(struct store *s, const char *id, int only_untagged,
+		       struct md_err *err);
 /* Deletes layers and blobs no image references. Skipped (returns 1) while another md is importing. */
 int store_gc(struct store *s, struct md_err *err);
 

@@ -161,9 +161,15 @@ static int clear_name(struct unpack *u, int pfd, const char *name,
 	if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return errno == ENOENT ? 0 : err_set(err, errno, "unpack %s", u->path);
 	if (S_ISDIR(st.st_mode)) {
+		size_t n = strlen(u->path);
 		if (keep_dir)
 			return 0;
-		cache_drop(u);	/* the cached fd may be inside it */
+		/* The cached directory may be this one or below it (it is
+		 * never pfd's parent: pfd may be the cache itself). */
+		if (u->cache_fd >= 0 && u->cache_fd != pfd &&
+		    !strncmp(u->cache_path, u->path, n) &&
+		    (!u->cache_path[n] || u->cache_path[n] == '/'))
+			cache_drop(u);
 		if (rm_rf_at(pfd, name) < 0)
 			return err_set(err, errno, "unpack %s: remove", u->path);
 		return 0;
@@ -205,6 +211,13 @@ static int set_meta_fd(struct unpack *u, int fd, const struct tar_entry *e,
 static int defer_dir_mtime(struct unpack *u, const struct tar_entry *e,
 			   struct md_err *err)
 {
+	/* The same directory again (an archive may repeat one header many
+	 * times): one record. */
+	if (u->ndirs && !strcmp(u->dirs[u->ndirs - 1].path, u->path)) {
+		u->dirs[u->ndirs - 1].mtime.tv_sec = e->mtime;
+		u->dirs[u->ndirs - 1].mtime.tv_nsec = e->mtime_nsec;
+		return 0;
+	}
 	if (u->ndirs == u->dirs_cap) {
 		size_t cap = u->dirs_cap ? u->dirs_cap * 2 : 64;
 		struct unpack_dir *nd = realloc(u->dirs, cap * sizeof(*nd));
@@ -264,8 +277,11 @@ static int make_whiteout(struct unpack *u, int pfd, const char *name,
 		return 0;
 	if (!*target || !strcmp(target, ".") || !strcmp(target, ".."))
 		return err_set(err, 0, "unpack %s: invalid whiteout", u->path);
-	if (clear_name(u, pfd, target, 0, err) < 0)
-		return -1;
+	/* A whiteout hides what lower layers have; a file of this same
+	 * layer stays (OCI image spec, "Whiteouts"). */
+	struct stat st;
+	if (fstatat(pfd, target, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		return 0;
 	if (mknodat(pfd, target, S_IFCHR | 0, makedev(0, 0)) < 0)
 		return err_set(err, errno, "unpack %s: whiteout", u->path);
 	return 0;
