@@ -1,6 +1,8 @@
 /* The md multicall binary: picks the applet from argv[0] ("md-images",
  * a symlink, a path) or from "md APPLET ...". */
+#include <fcntl.h>
 #include <stdarg.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,6 +102,14 @@ int applet_failf(const char *fmt, ...)
 int main(int argc, char **argv)
 {
 	const char *base = strrchr(argv[0], '/');
+
+	int fd;
+
+	/* fds 0-2 closed at start would be reused by files md opens. */
+	while ((fd = open("/dev/null", O_RDWR)) >= 0 && fd < 3)
+		;
+	if (fd >= 3)
+		close(fd);
 
 	base = base ? base + 1 : argv[0];
 	if (!strncmp(base, "md-", 3)) {

@@ -277,6 +277,8 @@ static int parse_opts(int argc, char **argv, struct opts *o, struct container *c
 	}
 	if (optind == argc)
 		return applet_usage_error("requires at least 1 argument");
+	if (o->r.tty && o->r.interactive && !isatty(0))
+		return applet_failf("the input device is not a TTY");
 	if (o->workdir && o->workdir[0] != '/')
 		return applet_failf("the working directory '%s' is invalid, it "
 				    "needs to be an absolute path", o->workdir);
@@ -409,7 +411,8 @@ int run_main(int argc, char **argv)
 	if (container_create(&s, &c, &err) < 0)
 		return applet_fail(&err);
 	snprintf(hostenv, sizeof(hostenv), "HOSTNAME=%s", c.hostname);
-	env_set(&env, hostenv);
+	if (!env_get_any(&env, "HOSTNAME"))
+		env_set(&env, hostenv);
 	if ((rc = write_etc_files(&s, &c))) {
 		container_remove(&s, &c, &err);
 		return rc;

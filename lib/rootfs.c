@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -101,10 +102,19 @@ static int do_mount(const char *src, const char *dst, const char *type,
 	return 0;
 }
 
+/* Read-only, keeping the mount's nosuid, nodev and noexec (a remount
+ * drops what it does not restate). */
 static int remount_ro(const char *dst, unsigned long extra, struct md_err *err)
 {
-	return do_mount(NULL, dst, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | extra,
-			NULL, err);
+	struct statvfs sv;
+	unsigned long keep = 0;
+
+	if (statvfs(dst, &sv) == 0)
+		keep = (sv.f_flag & ST_NOSUID ? MS_NOSUID : 0) |
+		       (sv.f_flag & ST_NODEV ? MS_NODEV : 0) |
+		       (sv.f_flag & ST_NOEXEC ? MS_NOEXEC : 0);
+	return do_mount(NULL, dst, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | keep |
+			extra, NULL, err);
 }
 
 static int mount_overlay(struct rootfs_spec *r, struct md_err *err)
@@ -131,8 +141,8 @@ static int mount_dev(struct rootfs_spec *r, const int *devfd,
 	};
 
 	if (ensure_dir("/dev", err) < 0 ||
-	    do_mount("tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME,
-		     "mode=755,size=65536k", err) < 0)
+	    do_mount("tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_NODEV |
+		     MS_STRICTATIME, "mode=755,size=65536k", err) < 0)
 		return -1;
 	for (size_t i = 0; i < ARRAY_SIZE(devices); i++) {
 		char p[32];
@@ -197,7 +207,7 @@ static int mount_volumes(struct rootfs_spec *r, struct md_err *err)
 			return -1;
 		if (tree_move(v->fd, v->dst) < 0)
 			return err_set(err, errno, "volume %s:%s", v->src, v->dst);
-		if (v->ro && remount_ro(v->dst, MS_REC, err) < 0)
+		if (v->ro && remount_ro(v->dst, 0, err) < 0)
 			return -1;
 	}
 	return 0;
@@ -245,6 +255,20 @@ int rootfs_setup(struct rootfs_spec *r, struct md_err *err)
 	} else {
 		return err_set(err, errno, "rootfs: pivot_root");
 	}
+	/* What the image's paths decide (mount targets under /dev, /etc and
+	 * volumes) is set up before /proc exists: no magic link such as
+	 * /proc/self/fd/N can then lead a path out of the new root. */
+	if (mount_dev(r, devfd, err) < 0)
+		return -1;
+	for (size_t i = 0; i < ARRAY_SIZE(etc_files); i++) {
+		snprintf(p, sizeof(p), "/etc/%s", etc_files[i]);
+		if (ensure_file(p, err) < 0)
+			return -1;
+		if (tree_move(etcfd[i], p) < 0)
+			return err_set(err, errno, "rootfs: %s", p);
+	}
+	if (mount_volumes(r, err) < 0)
+		return -1;
 	if (ensure_dir("/proc", err) < 0 ||
 	    do_mount("proc", "/proc", "proc", MS_NOSUID | MS_NOEXEC | MS_NODEV,
 		     NULL, err) < 0 ||
@@ -255,15 +279,6 @@ int rootfs_setup(struct rootfs_spec *r, struct md_err *err)
 	if (r->cgroupns_v2 &&
 	    do_mount("cgroup2", "/sys/fs/cgroup", "cgroup2", MS_NOSUID |
 		     MS_NOEXEC | MS_NODEV | MS_RDONLY, NULL, err) < 0)
-		return -1;
-	if (mount_dev(r, devfd, err) < 0)
-		return -1;
-	for (size_t i = 0; i < ARRAY_SIZE(etc_files); i++) {
-		snprintf(p, sizeof(p), "/etc/%s", etc_files[i]);
-		if (ensure_file(p, err) < 0 || tree_move(etcfd[i], p) < 0)
-			return err->msg[0] ? -1 : err_set(err, errno, "rootfs: %s", p);
-	}
-	if (mount_volumes(r, err) < 0)
 		return -1;
 	if (!r->privileged && mask_paths(err) < 0)
 		return -1;

@@ -86,7 +86,7 @@ static void exec_command(struct run_spec *r, int errfd)
 
 	if (strchr(cmd, '/')) {
 		execve(cmd, r->argv, r->env);
-		eacces = errno != ENOENT;
+		eacces = errno != ENOENT && errno != ENOTDIR;
 		snprintf(msg, sizeof(msg), "exec: \"%s\": %s", cmd, strerror(errno));
 		child_fail(errfd, eacces ? 126 : 127, msg);
 	}
@@ -175,7 +175,11 @@ static int recv_fd(int sock)
 	struct cmsghdr *cm;
 	int fd = -1;
 
-	if (recvmsg(sock, &mh, MSG_CMSG_CLOEXEC) <= 0)
+	ssize_t n;
+
+	while ((n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+		;
+	if (n <= 0)
 		return -1;
 	cm = CMSG_FIRSTHDR(&mh);
 	if (cm && cm->cmsg_type == SCM_RIGHTS)
@@ -183,11 +187,33 @@ static int recv_fd(int sock)
 	return fd;
 }
 
+/* Closes every fd from 3 up but keep1 and keep2 (-1: none). */
+static int close_fds_except(int keep1, int keep2)
+{
+	int lo = 3, k[2] = { keep1 < keep2 ? keep1 : keep2,
+			     keep1 < keep2 ? keep2 : keep1 };
+
+	for (int i = 0; i < 2; i++) {
+		if (k[i] < lo)
+			continue;
+		if (k[i] > lo && syscall(SYS_close_range, lo, k[i] - 1, 0) < 0)
+			return -1;
+		lo = k[i] + 1;
+	}
+	return syscall(SYS_close_range, lo, ~0U, 0);
+}
+
 static void child_main(struct run_spec *r, const struct cgroup *cg,
-		       int into_cg, int errfd, int ttyfd)
+		       int into_cg, int errfd, int ttyfd, const sigset_t *mask)
 {
 	struct md_err err = { 0 };
 	struct user_ids u;
+
+	sigprocmask(SIG_SETMASK, mask, NULL);
+	/* No host fd may reach the container, nor be reachable through
+	 * /proc/self/fd while the image's paths are resolved. */
+	if (close_fds_except(errfd, ttyfd) < 0)
+		child_fail(errfd, 125, "close_range failed");
 
 	/* Into the container's cgroup first, then a cgroup namespace rooted
 	 * there; all before anything of the container runs. */
@@ -206,12 +232,13 @@ static void child_main(struct run_spec *r, const struct cgroup *cg,
 	if (sethostname(r->c->hostname, strlen(r->c->hostname)) < 0)
 		child_fail(errfd, 125, "sethostname failed");
 	if ((r->new_net && loopback_up(&err) < 0) ||
-	    rootfs_setup(&r->rootfs, &err) < 0 ||
-	    user_resolve(r->user ? r->user : "", "/etc/passwd", "/etc/group",
-			 &u, &err) < 0)
+	    rootfs_setup(&r->rootfs, &err) < 0)
 		child_fail(errfd, 125, err.msg);
 	if (ttyfd >= 0)
 		child_tty(ttyfd, errfd);
+	if (user_resolve(r->user ? r->user : "", "/etc/passwd", "/etc/group",
+			 &u, &err) < 0)
+		child_fail(errfd, 125, err.msg);
 	if (!env_get(r->env, "HOME")) {
 		size_t n = 0;
 		while (r->env[n])
@@ -225,9 +252,8 @@ static void child_main(struct run_spec *r, const struct cgroup *cg,
 		ne[n + 1] = NULL;
 		r->env = ne;
 	}
-	/* Not one host fd may reach the container, nor be its cwd. */
-	if ((errfd > 3 && syscall(SYS_close_range, 3, errfd - 1, 0) < 0) ||
-	    syscall(SYS_close_range, errfd + 1, ~0U, 0) < 0)
+	/* Only the error pipe is left of the host's fds (close-on-exec). */
+	if (close_fds_except(errfd, -1) < 0)
 		child_fail(errfd, 125, "close_range failed");
 	if (mkdir_p_at(AT_FDCWD, r->workdir, 0755) < 0 || chdir(r->workdir) < 0) {
 		char msg[300];
@@ -241,7 +267,7 @@ static void child_main(struct run_spec *r, const struct cgroup *cg,
 }
 
 static pid_t spawn(struct run_spec *r, struct cgroup *cg, int errfd[2],
-		   int ttyfd, struct md_err *err)
+		   int ttyfd, const sigset_t *mask, struct md_err *err)
 {
 	uint64_t flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC |
 			 (r->new_net ? CLONE_NEWNET : 0);
@@ -262,7 +288,7 @@ static pid_t spawn(struct run_spec *r, struct cgroup *cg, int errfd[2],
 		pid = syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
 	if (pid == 0) {
 		close(errfd[0]);
-		child_main(r, cg, into_cg, errfd[1], ttyfd);
+		child_main(r, cg, into_cg, errfd[1], ttyfd, mask);
 		_exit(125);
 	}
 	if (pid < 0)
@@ -286,40 +312,55 @@ static void forward(int sig)
 		kill(fwd_pid, sig);
 }
 
+static const int fwd_sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1,
+				SIGUSR2, SIGWINCH };
+
 static void forward_signals(pid_t pid)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1,
-				    SIGUSR2, SIGWINCH };
-	struct sigaction sa = { .sa_handler = forward };
+	struct sigaction sa = { .sa_handler = forward, .sa_flags = SA_RESTART };
 
 	fwd_pid = pid;
+	signal(SIGPIPE, SIG_IGN);	/* a closed stdout must not orphan it */
 	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
-		sigaction(sigs[i], &sa, NULL);
+	for (size_t i = 0; i < ARRAY_SIZE(fwd_sigs); i++)
+		sigaction(fwd_sigs[i], &sa, NULL);
 }
 
 /* Copies between our stdin/stdout and the pty until the child exits. */
-static int relay_tty(int master, pid_t pid, int interactive)
+static int relay_tty(int *masterp, pid_t pid, int interactive)
 {
 	char buf[8192];
-	int status, in_open = interactive;
+	int status, in_open = interactive, master = *masterp;
 
 	for (;;) {
 		struct pollfd p[2] = { { master, POLLIN, 0 }, { 0, POLLIN, 0 } };
 		int n = poll(p, in_open ? 2 : 1, 100);
 		if (n > 0 && (p[0].revents & (POLLIN | POLLHUP | POLLERR))) {
 			ssize_t k = read(master, buf, sizeof(buf));
-			if (k > 0)
-				write_all(1, buf, k);
-			else if (k < 0 && errno != EINTR && errno != EAGAIN)
+			/* Nobody reads our output any more: hang up the
+			 * terminal, as closing a terminal window does (its
+			 * processes get SIGHUP), and wait for the end. */
+			if (k > 0 && write_all(1, buf, k) < 0) {
+				close(master);
+				*masterp = -1;
+				break;
+			}
+			if (k < 0 && errno != EINTR && errno != EAGAIN)
 				break;	/* EIO: the container closed the pty */
 		}
-		if (n > 0 && in_open && (p[1].revents & (POLLIN | POLLHUP))) {
-			ssize_t k = read(0, buf, sizeof(buf));
-			if (k > 0)
+		if (n > 0 && in_open && (p[1].revents & (POLLIN | POLLHUP |
+							  POLLERR | POLLNVAL))) {
+			ssize_t k = (p[1].revents & POLLNVAL) ? -1 :
+				read(0, buf, sizeof(buf));
+			if (k > 0) {
 				write_all(master, buf, k);
-			else if (k == 0)
+			} else if (k == 0 || errno != EINTR) {
+				/* End of input is the terminal's EOF key. */
+				struct termios t;
+				char eof = tcgetattr(master, &t) == 0 ? t.c_cc[VEOF] : 4;
+				write_all(master, &eof, 1);
 				in_open = 0;
+			}
 		}
 		if (waitpid(pid, &status, WNOHANG) == pid)
 			return status;
@@ -386,13 +427,23 @@ int run_container(struct run_spec *r, int *status, struct md_err *err)
 		goto fail;
 	}
 	child_sock = sock[1];
-	pid = spawn(r, &cg, errfd, child_sock, err);
-	if (pid < 0)
+	/* Signals wait until they can be forwarded; the child restores the
+	 * mask before anything else. */
+	sigset_t block, old;
+	sigemptyset(&block);
+	for (size_t i = 0; i < ARRAY_SIZE(fwd_sigs); i++)
+		sigaddset(&block, fwd_sigs[i]);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	pid = spawn(r, &cg, errfd, child_sock, &old, err);
+	if (pid < 0) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
 		goto fail;
+	}
 	close(errfd[1]);
 	if (child_sock >= 0)
 		close(child_sock);
 	forward_signals(pid);
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	r->c->pid = pid;
 	r->c->pid_start = proc_start_time(pid);
 	now_rfc3339(r->c->started, sizeof(r->c->started));
@@ -414,7 +465,7 @@ int run_container(struct run_spec *r, int *status, struct md_err *err)
 		tty_master = master;
 	}
 	if (master >= 0)
-		st = relay_tty(master, pid, r->interactive);
+		st = relay_tty(&master, pid, r->interactive);
 	else
 		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 			;
