@@ -11,6 +11,7 @@
 #include "config.h"
 #include "cgroup.h"
 #include "image.h"
+#include "initlayer.h"
 #include "json.h"
 #include "run.h"
 #include "store.h"
@@ -158,35 +159,21 @@ static int parse_volume(const char *arg, struct volume *v)
 	return 0;
 }
 
-/* The files md mounts on /etc/hostname, /etc/hosts, /etc/resolv.conf;
- * made again at every start, so not synced. */
-static int write_etc_files(struct store *s, const struct container *c)
+/* The contents of /etc/hostname, /etc/hosts and /etc/resolv.conf (the
+ * host's, as Docker's --network none and host have it). */
+static void etc_files(struct rootfs_spec *fs, const struct container *c)
 {
-	char path[4096], buf[512];
+	static char hostname[80], hosts[256];
 	struct md_err err;
-	size_t len = 0;
-	cleanup_free char *resolv = file_read_at(AT_FDCWD, "/etc/resolv.conf",
-						 1 << 16, &len, &err);
-	int dfd;
+	size_t len;
 
-	container_path(s, c->id, NULL, path, sizeof(path));
-	dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return applet_failf("container %s: %s", c->id, strerror(errno));
-	snprintf(buf, sizeof(buf), "%s\n", c->hostname);
-	if (file_write_at(dfd, "hostname", buf, strlen(buf), 0644, &err) < 0)
-		goto fail;
-	snprintf(buf, sizeof(buf), "127.0.0.1\tlocalhost %s\n::1\tlocalhost "
+	snprintf(hostname, sizeof(hostname), "%s\n", c->hostname);
+	snprintf(hosts, sizeof(hosts), "127.0.0.1\tlocalhost %s\n::1\tlocalhost "
 		 "ip6-localhost ip6-loopback\n", c->hostname);
-	if (file_write_at(dfd, "hosts", buf, strlen(buf), 0644, &err) < 0 ||
-	    file_write_at(dfd, "resolv.conf", resolv ? resolv : "",
-				 resolv ? len : 0, 0644, &err) < 0)
-		goto fail;
-	close(dfd);
-	return 0;
-fail:
-	close(dfd);
-	return applet_fail(&err);
+	fs->etc_data[0] = hostname;
+	fs->etc_data[1] = hosts;
+	fs->etc_data[2] = file_read_at(AT_FDCWD, "/etc/resolv.conf", 1 << 16,
+				       &len, &err);
 }
 
 struct opts {
@@ -299,7 +286,8 @@ static int resolve_image(struct store *s, struct opts *o, struct container *c,
 {
 	struct md_err err;
 	char path[128], link[96];
-	size_t len, lcap = 1, llen = 0;
+	size_t len, lcap, llen;
+	int k;
 	cleanup_free char *config = NULL;
 	const struct json *cfg;
 	struct image_info info;
@@ -344,8 +332,14 @@ static int resolve_image(struct store *s, struct opts *o, struct container *c,
 		o->workdir = "/";
 	if (!o->user)
 		o->user = json_get_str(cfg, "User");
-	/* lowerdir: top layer first, as short names under l/. */
-	*lower = calloc(1, 1);
+	/* lowerdir: top layer first, as short names under l/; above them
+	 * the image's init layer, if it needs one. */
+	if ((k = init_layer(s, c->image_id, info.layers, info.nlayers, link,
+			    sizeof(link), &err)) < 0)
+		return applet_fail(&err);
+	*lower = strdup(k ? link : "");
+	llen = strlen(*lower);
+	lcap = llen + 1;
 	for (size_t i = info.nlayers; i-- > 0; ) {
 		char *nl;
 		if (store_layer_link(s, info.layers[i], link, sizeof(link), &err) < 0)
@@ -413,10 +407,7 @@ int run_main(int argc, char **argv)
 	snprintf(hostenv, sizeof(hostenv), "HOSTNAME=%s", c.hostname);
 	if (!env_get_any(&env, "HOSTNAME"))
 		env_set(&env, hostenv);
-	if ((rc = write_etc_files(&s, &c))) {
-		container_remove(&s, &c, &err);
-		return rc;
-	}
+	etc_files(&r->rootfs, &c);
 	r->s = &s;
 	r->c = &c;
 	r->argv = args.v;
@@ -431,10 +422,8 @@ int run_main(int argc, char **argv)
 	r->rootfs.lowerdir = lower;
 	container_path(&s, c.id, "upper", r->rootfs.upper, sizeof(r->rootfs.upper));
 	container_path(&s, c.id, "work", r->rootfs.work, sizeof(r->rootfs.work));
-	container_path(&s, c.id, "rootfs", r->rootfs.target, sizeof(r->rootfs.target));
-	char files[4096];
-	container_path(&s, c.id, NULL, files, sizeof(files));
-	r->rootfs.files_dir = files;
+	container_path(&s, c.id, NULL, r->rootfs.target, sizeof(r->rootfs.target));
+	r->rootfs.volatile_upper = o.rm;
 	r->rootfs.vols = o.vols;
 	r->rootfs.nvols = o.nvols;
 	r->rootfs.readonly = o.readonly;
@@ -448,7 +437,7 @@ int run_main(int argc, char **argv)
 		fprintf(stderr, "md-run: %s\n", err.msg);
 	if (o.rm)
 		container_remove(&s, &c, &err);
-	else
+	if (!o.rm)
 		container_save(&s, &c, 1, &err);
 	json_free(cfgdoc);
 	return status;

@@ -911,10 +911,17 @@ static void kill_all(struct cgroup *cg)
  * directories hold only kernel files, which go with the rmdir. */
 static int rmdir_tree(int dirfd, const char *name, int depth)
 {
-	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	struct dirent *de;
 	DIR *d;
+	int fd;
 
+	/* Usually a leaf without children: one rmdir. (EBUSY: it has
+	 * children, or tasks.) */
+	if (unlinkat(dirfd, name, AT_REMOVEDIR) == 0 || errno == ENOENT)
+		return 0;
+	if (errno != EBUSY)
+		return -1;
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -1;
 	if (!(d = fdopendir(fd))) {
@@ -977,5 +984,5 @@ int cgroup_destroy(struct cgroup *cg, int kill, struct md_err *err)
 {
 	if (kill && cg->rel[0])
 		kill_all(cg);
-	return remove_leaves(cg, 0, err);
+	return remove_leaves(cg, 1, err);
 }

@@ -183,7 +183,7 @@ int container_create(struct store *s, struct container *c, struct md_err *err)
 		return -1;
 	}
 	for (const char *const *d = (const char *const[]){ "upper", "work",
-	     "rootfs", NULL }; *d; d++) {
+	     NULL }; *d; d++) {
 		char p[160];
 		snprintf(p, sizeof(p), "%s/%s", dir, *d);
 		if (mkdirat(s->fd, p, 0755) < 0) {

@@ -121,8 +121,9 @@ static int mount_overlay(struct rootfs_spec *r, struct md_err *err)
 {
 	char opts[4096];
 
-	if (snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s",
-		     r->lowerdir, r->upper, r->work) >= (int)sizeof(opts))
+	if (snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s%s",
+		     r->lowerdir, r->upper, r->work,
+		     r->volatile_upper ? ",volatile" : "") >= (int)sizeof(opts))
 		return err_set(err, 0, "rootfs: too many layers for overlayfs");
 	/* Short relative layer names keep the options within a page. */
 	if (chdir(r->layers_dir) < 0)
@@ -215,9 +216,37 @@ static int mount_volumes(struct rootfs_spec *r, struct md_err *err)
 
 static const char *const etc_files[] = { "hostname", "hosts", "resolv.conf" };
 
+/* Each file is written on the /dev tmpfs, bind-mounted on /etc/NAME and
+ * unlinked from /dev: the mount keeps it. */
+static int mount_etc_files(struct rootfs_spec *r, struct md_err *err)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(etc_files); i++) {
+		const char *data = r->etc_data[i] ? r->etc_data[i] : "";
+		char dst[64];
+		int fd, ok;
+
+		snprintf(dst, sizeof(dst), "/etc/%s", etc_files[i]);
+		if (ensure_file(dst, err) < 0)
+			return -1;
+		fd = open("/dev/.md-etc", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
+			  O_NOFOLLOW, 0644);
+		if (fd < 0)
+			return err_set(err, errno, "rootfs: %s", dst);
+		ok = write_all(fd, data, strlen(data)) == 0;
+		close(fd);
+		if (!ok || mount("/dev/.md-etc", dst, NULL, MS_BIND, NULL) < 0) {
+			unlink("/dev/.md-etc");
+			return err_set(err, errno, "rootfs: %s", dst);
+		}
+		if (unlink("/dev/.md-etc") < 0)
+			return err_set(err, errno, "rootfs: %s", dst);
+	}
+	return 0;
+}
+
 int rootfs_setup(struct rootfs_spec *r, struct md_err *err)
 {
-	int devfd[ARRAY_SIZE(devices)], etcfd[ARRAY_SIZE(etc_files)];
+	int devfd[ARRAY_SIZE(devices)];
 	char p[4096];
 
 	/* Nothing done here may propagate back to the host. */
@@ -228,11 +257,6 @@ int rootfs_setup(struct rootfs_spec *r, struct md_err *err)
 		snprintf(p, sizeof(p), "/dev/%s", devices[i]);
 		devfd[i] = tree_of(p, 0);
 		if (devfd[i] < 0 && strcmp(devices[i], "tty"))
-			return err_set(err, errno, "rootfs: open_tree %s", p);
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(etc_files); i++) {
-		snprintf(p, sizeof(p), "%s/%s", r->files_dir, etc_files[i]);
-		if ((etcfd[i] = tree_of(p, 0)) < 0)
 			return err_set(err, errno, "rootfs: open_tree %s", p);
 	}
 	for (size_t i = 0; i < r->nvols; i++)
@@ -260,13 +284,8 @@ int rootfs_setup(struct rootfs_spec *r, struct md_err *err)
 	 * /proc/self/fd/N can then lead a path out of the new root. */
 	if (mount_dev(r, devfd, err) < 0)
 		return -1;
-	for (size_t i = 0; i < ARRAY_SIZE(etc_files); i++) {
-		snprintf(p, sizeof(p), "/etc/%s", etc_files[i]);
-		if (ensure_file(p, err) < 0)
-			return -1;
-		if (tree_move(etcfd[i], p) < 0)
-			return err_set(err, errno, "rootfs: %s", p);
-	}
+	if (mount_etc_files(r, err) < 0)
+		return -1;
 	if (mount_volumes(r, err) < 0)
 		return -1;
 	if (ensure_dir("/proc", err) < 0 ||
@@ -287,8 +306,6 @@ int rootfs_setup(struct rootfs_spec *r, struct md_err *err)
 	for (size_t i = 0; i < ARRAY_SIZE(devices); i++)
 		if (devfd[i] >= 0)
 			close(devfd[i]);
-	for (size_t i = 0; i < ARRAY_SIZE(etc_files); i++)
-		close(etcfd[i]);
 	for (size_t i = 0; i < r->nvols; i++)
 		close(r->vols[i].fd);
 	return 0;

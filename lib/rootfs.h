@@ -2,8 +2,8 @@
  * mount namespace: overlayfs of the image layers and an upper dir,
  * pivot_root, then /proc, /sys, /dev and the rest mounted *inside* the new
  * root, where an image's symlinks cannot lead out of it. Host objects it
- * needs (device nodes, volumes, generated /etc files) are taken as
- * detached mount trees (open_tree) before pivot_root and moved in after. */
+ * needs (device nodes, volumes) are taken as detached mount trees
+ * (open_tree) before pivot_root and moved in after. */
 #ifndef MD_ROOTFS_H
 #define MD_ROOTFS_H
 
@@ -21,14 +21,18 @@ struct volume {
 struct rootfs_spec {
 	const char *layers_dir;	/* MD_ROOT/l, where lowerdir names live */
 	const char *lowerdir;	/* "top:...:bottom", relative to layers_dir */
-	char upper[4096], work[4096], target[4096];
-	const char *files_dir;	/* holds hostname, hosts, resolv.conf */
+	char upper[4096], work[4096];
+	char target[4096];	/* mount point (the container's directory) */
+	/* Contents of /etc/hostname, /etc/hosts, /etc/resolv.conf: files of
+	 * the container's /dev tmpfs, bind-mounted there (no disk work). */
+	const char *etc_data[3];
 	struct volume *vols;
 	size_t nvols;
 	int readonly;		/* --read-only */
 	int privileged;		/* no masked or read-only /proc paths */
 	int cgroupns_v2;	/* mount cgroup2 at /sys/fs/cgroup */
 	int host_dev;		/* privileged: bind the host's /dev */
+	int volatile_upper;	/* --rm: the upper is thrown away, never synced */
 };
 
 int rootfs_setup(struct rootfs_spec *r, struct md_err *err);

@@ -560,6 +560,7 @@ int store_gc(struct store *s, struct md_err *err)
 			goto out;
 	}
 	gc_dir(s, "layers", &g.layers, 1);
+	gc_dir(s, "init", &g.blobs, 1);	/* init/IMAGE-HEX */
 	gc_dir(s, "blobs/sha256", &g.blobs, 0);
 	gc_dir(s, "images", &g.blobs, 0);	/* only its temp files */
 	gc_links(s);

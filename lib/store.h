@@ -7,6 +7,7 @@
  *                         lowerdir option (one page) short enough for
  *                         images of 100+ layers
  *   images/HEX.ini        one image (HEX = config digest = image ID)
+ *   init/HEX/             its init layer (see initlayer.h)
  *   refs.ini              [REPO:TAG] id = sha256:HEX, digest = ...
  *   tmp/                  staging; renamed into place when complete
  *   meta.lock             held while refs/images/layers are changed
