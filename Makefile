@@ -64,7 +64,7 @@ fuzz: $(FUZZ_BIN)
 		tail -1 build/fuzz/$$n.log; done
 
 bench: md
-	@sh bench/run
+	@BENCH="$(BENCH)" sh bench/run
 
 demo: md
 	@sh config/demo.sh

@@ -145,20 +145,22 @@ static int mount_dev(struct rootfs_spec *r, const int *devfd,
 	    do_mount("tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_NODEV |
 		     MS_STRICTATIME, "mode=755,size=65536k", err) < 0)
 		return -1;
+	/* The tmpfs is new and empty: mount points are made directly. */
 	for (size_t i = 0; i < ARRAY_SIZE(devices); i++) {
 		char p[32];
 		snprintf(p, sizeof(p), "/dev/%s", devices[i]);
-		if (ensure_file(p, err) < 0)
-			return -1;
-		if (devfd[i] >= 0 && tree_move(devfd[i], p) < 0)
+		if (devfd[i] < 0)
+			continue;
+		if (mknod(p, S_IFREG | 0644, 0) < 0 || tree_move(devfd[i], p) < 0)
 			return err_set(err, errno, "rootfs: %s", p);
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(links); i++)
 		if (symlink(links[i][0], links[i][1]) < 0)
 			return err_set(err, errno, "rootfs: %s", links[i][1]);
-	if (ensure_dir("/dev/pts", err) < 0 || ensure_dir("/dev/shm", err) < 0 ||
-	    ensure_dir("/dev/mqueue", err) < 0 ||
-	    do_mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+	if (mkdir("/dev/pts", 0755) < 0 || mkdir("/dev/shm", 0755) < 0 ||
+	    mkdir("/dev/mqueue", 0755) < 0)
+		return err_set(err, errno, "rootfs: mkdir in /dev");
+	if (do_mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
 		     "newinstance,ptmxmode=0666,mode=0620,gid=5", err) < 0 ||
 	    do_mount("shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 		     "mode=1777,size=65536k", err) < 0 ||
@@ -188,9 +190,12 @@ static int mask_paths(struct md_err *err)
 	for (size_t i = 0; i < ARRAY_SIZE(readonly); i++) {
 		if (lstat(readonly[i], &st) < 0)
 			continue;
+		/* (All of /proc is nosuid, nodev, noexec: nothing to keep.) */
 		if (do_mount(readonly[i], readonly[i], NULL, MS_BIND | MS_REC,
 			     NULL, err) < 0 ||
-		    remount_ro(readonly[i], MS_NOSUID | MS_NODEV | MS_NOEXEC, err) < 0)
+		    do_mount(NULL, readonly[i], NULL, MS_REMOUNT | MS_BIND |
+			     MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL,
+			     err) < 0)
 			return -1;
 	}
 	return 0;

@@ -16,4 +16,10 @@
  * when no_new_privs is not set and CAP_SYS_ADMIN is gone. */
 int seccomp_install_default(uint64_t caps, struct md_err *err);
 
+/* For tests: the filter (classic BPF, 8 bytes an instruction, for a
+ * kernel >= 4.8) and its count (up to max are copied); whether the table
+ * denies syscall nr outright (arguments aside). */
+unsigned seccomp_default_program(uint64_t caps, void *insns, unsigned max);
+int seccomp_default_denies(uint64_t caps, int nr);
+
 #endif
