@@ -430,13 +430,13 @@ int run_main(int argc, char **argv)
 	r->rootfs.privileged = r->privileged;
 	if (run_container(r, &status, &err) < 0) {
 		if (o.rm)
-			container_remove(&s, &c, &err);
+			container_remove(&s, &c, 0, &err);
 		return applet_fail(&err);
 	}
 	if (err.msg[0])
 		fprintf(stderr, "md-run: %s\n", err.msg);
 	if (o.rm)
-		container_remove(&s, &c, &err);
+		container_remove(&s, &c, 1, &err);
 	if (!o.rm)
 		container_save(&s, &c, 1, &err);
 	json_free(cfgdoc);

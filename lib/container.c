@@ -7,11 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "ini.h"
+#include "lock.h"
 #include "util.h"
 
 static const char *const adjectives[] = {
@@ -237,10 +239,11 @@ int container_save(struct store *s, const struct container *c, int durable,
 }
 
 int container_remove(struct store *s, const struct container *c,
-		     struct md_err *err)
+		     int detach, struct md_err *err)
 {
 	const char *id = c->id;
 	char dir[128], tmp[128];
+	pid_t pid;
 
 	name_release(s, c->name, id);
 	snprintf(dir, sizeof(dir), "containers/%s", id);
@@ -248,6 +251,21 @@ int container_remove(struct store *s, const struct container *c,
 	/* Out of sight first, so that a crash never leaves half of one. */
 	if (renameat(s->fd, dir, s->fd, tmp) < 0)
 		return errno == ENOENT ? 0 : err_set(err, errno, "remove container %s", id);
+	if (detach && (pid = fork()) >= 0) {
+		if (pid > 0)
+			return 0;
+		/* Out of the caller's session and pipes; busy.lock held
+		 * shared, so no sweep of tmp/ races it. */
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (null >= 0) {
+			dup2(null, 0);
+			dup2(null, 1);
+			dup2(null, 2);
+		}
+		setsid();
+		lock_at(s->fd, "busy.lock", LOCK_SH, NULL);
+		_exit(rm_rf_at(s->fd, tmp) < 0);
+	}
 	if (rm_rf_at(s->fd, tmp) < 0)
 		return err_set(err, errno, "remove container %s", id);
 	return 0;

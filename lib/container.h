@@ -39,7 +39,7 @@ int container_create(struct store *s, struct container *c, struct md_err *err);
 int container_save(struct store *s, const struct container *c, int durable,
 		   struct md_err *err);
 /* Removes the container's directory, everything in it, and its name. */
-int container_remove(struct store *s, const struct container *c,
+int container_remove(struct store *s, const struct container *c, int detach,
 		     struct md_err *err);
 void container_free(struct container *c);
 /* A container (any state) made from image_id: 1 and its short ID in
