@@ -437,7 +437,7 @@ int run_main(int argc, char **argv)
 		fprintf(stderr, "md-run: %s\n", err.msg);
 	if (o.rm)
 		container_remove(&s, &c, 1, &err);
-	if (!o.rm)
+	else
 		container_save(&s, &c, 1, &err);
 	json_free(cfgdoc);
 	return status;

@@ -251,11 +251,15 @@ int container_remove(struct store *s, const struct container *c,
 	/* Out of sight first, so that a crash never leaves half of one. */
 	if (renameat(s->fd, dir, s->fd, tmp) < 0)
 		return errno == ENOENT ? 0 : err_set(err, errno, "remove container %s", id);
-	if (detach && (pid = fork()) >= 0) {
-		if (pid > 0)
+	/* busy.lock shared (inherited by the child) keeps a sweep of tmp/
+	 * from racing the child. */
+	int busy = detach ? lock_at(s->fd, "busy.lock", LOCK_SH, NULL) : -1;
+	if (busy >= 0 && (pid = fork()) >= 0) {
+		if (pid > 0) {
+			close(busy);
 			return 0;
-		/* Out of the caller's session and pipes; busy.lock held
-		 * shared, so no sweep of tmp/ races it. */
+		}
+		/* Out of the caller's session and pipes. */
 		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 		if (null >= 0) {
 			dup2(null, 0);
@@ -263,9 +267,10 @@ int container_remove(struct store *s, const struct container *c,
 			dup2(null, 2);
 		}
 		setsid();
-		lock_at(s->fd, "busy.lock", LOCK_SH, NULL);
 		_exit(rm_rf_at(s->fd, tmp) < 0);
 	}
+	if (busy >= 0)
+		close(busy);
 	if (rm_rf_at(s->fd, tmp) < 0)
 		return err_set(err, errno, "remove container %s", id);
 	return 0;

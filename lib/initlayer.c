@@ -173,7 +173,7 @@ int init_layer(struct store *s, const char *image_id, char (*layers)[72],
 	       size_t nlayers, char *out, size_t outlen, struct md_err *err)
 {
 	const char *hex = image_id + 7;
-	char path[96], tmp[96], link[8];
+	char path[96], tmp[96], link[16];
 	struct view root = { .n = 0 };
 	unsigned char rnd[4];
 	struct stat st;
