@@ -23,6 +23,8 @@
 #include "util.h"
 
 #define CGROUP2_SUPER_MAGIC 0x63677270
+#define CGROUP_SUPER_MAGIC 0x27e0eb
+#define TMPFS_MAGIC 0x01021994
 #define CG_ROOT "/sys/fs/cgroup"
 
 static const struct {
@@ -396,17 +398,62 @@ int cgroup_detect_mountinfo(struct cgroup *cg, char *mountinfo, struct md_err *e
 	return set_mode(cg, err);
 }
 
+/* v1 and hybrid hosts as systemd and the distributions mount them: each
+ * hierarchy of /proc/self/cgroup ("4:cpu,cpuacct:/...") at
+ * /sys/fs/cgroup/<its controllers> ("name=systemd" at systemd), a v2 tree
+ * at unified. Cheaper than mountinfo, which the kernel writes out for
+ * every mount. 0 if the host is not laid out so. */
+static int detect_standard(struct cgroup *cg)
+{
+	char buf[4096], *save, *line;
+	ssize_t n;
+	int fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0 || n == sizeof(buf) - 1)
+		return 0;
+	buf[n] = 0;
+	cg->n = 0;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *c = strchr(line, ':'), *end, path[300];
+		struct statfs sf;
+		int v2;
+
+		if (!c || !(end = strchr(++c, ':')))
+			return 0;
+		*end = 0;
+		v2 = !*c;
+		snprintf(path, sizeof(path), CG_ROOT "/%s", v2 ? "unified" :
+			 strncmp(c, "name=", 5) ? c : c + 5);
+		if (statfs(path, &sf) < 0 || sf.f_type != (v2 ? CGROUP2_SUPER_MAGIC :
+							    CGROUP_SUPER_MAGIC)) {
+			if (v2)
+				continue;	/* v2 not mounted there */
+			return 0;
+		}
+		if (add_hier(cg, path, v2 ? 0 : ctrl_bits(c), v2) < 0)
+			return 0;
+	}
+	return cg->n > 0;
+}
+
 int cgroup_detect(struct cgroup *cg, struct md_err *err)
 {
 	cleanup_free char *mi = NULL;
 	struct statfs sf;
+	int fs = statfs(CG_ROOT, &sf) == 0 ? (int)sf.f_type : 0;
 
-	/* The common case needs no mountinfo. */
-	if (statfs(CG_ROOT, &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC) {
+	/* The common cases need no mountinfo. */
+	if (fs == CGROUP2_SUPER_MAGIC) {
 		cg->n = 0;
 		add_hier(cg, CG_ROOT, 0, 1);
 		return set_mode(cg, err);
 	}
+	if (fs == TMPFS_MAGIC && detect_standard(cg))
+		return set_mode(cg, err);
 	mi = file_read_at(AT_FDCWD, "/proc/self/mountinfo", 16 << 20, NULL, err);
 	if (!mi)
 		return -1;
