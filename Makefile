@@ -42,7 +42,7 @@ build/unit/%: tests/unit/%.c $(LIB_OBJ)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Wl,--gc-sections -static -o $@ $^ $(LIBS)
 
 unit: $(UNIT_BIN)
-	@sh tests/run-unit $(UNIT_BIN)
+	@sh tests/run $(UNIT_BIN) --
 
 check: md $(UNIT_BIN)
 	@sh tests/run $(UNIT_BIN) -- $(TESTS)

@@ -48,7 +48,7 @@ int import_main(int argc, char **argv)
 		ref_format_full(&r, full, sizeof(full));
 		tag = full;
 	}
-	fd = strcmp(file, "-") ? open(file, O_RDONLY | O_CLOEXEC) : 0;
+	fd = strcmp(file, "-") ? openat(AT_FDCWD, file, O_RDONLY | O_CLOEXEC) : 0;
 	if (fd < 0)
 		return applet_failf("open %s: %s", file, strerror(errno));
 	if (store_open(&s, STORE_WRITE, &err) < 0 ||

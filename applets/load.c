@@ -47,7 +47,7 @@ int load_main(int argc, char **argv)
 	}
 	if (optind != argc)
 		return applet_usage_error("accepts no arguments");
-	if (file && (fd = open(file, O_RDONLY | O_CLOEXEC)) < 0)
+	if (file && (fd = openat(AT_FDCWD, file, O_RDONLY | O_CLOEXEC)) < 0)
 		return applet_failf("open %s: %s", file, strerror(errno));
 	if (!file && isatty(0))
 		return applet_usage_error("requested load from stdin, but stdin "

@@ -103,13 +103,10 @@ int main(int argc, char **argv)
 {
 	const char *base = strrchr(argv[0], '/');
 
-	int fd;
-
 	/* fds 0-2 closed at start would be reused by files md opens. */
-	while ((fd = open("/dev/null", O_RDWR)) >= 0 && fd < 3)
-		;
-	if (fd >= 3)
-		close(fd);
+	for (int fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) < 0)
+			openat(AT_FDCWD, "/dev/null", O_RDWR);	/* gets fd */
 
 	base = base ? base + 1 : argv[0];
 	if (!strncmp(base, "md-", 3)) {

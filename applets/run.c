@@ -430,15 +430,18 @@ int run_main(int argc, char **argv)
 	r->rootfs.privileged = r->privileged;
 	if (run_container(r, &status, &err) < 0) {
 		if (o.rm)
-			container_remove(&s, &c, 0, &err);
+			container_remove(&s, &c, 0, -1, &err);
 		return applet_fail(&err);
 	}
 	if (err.msg[0])
 		fprintf(stderr, "md-run: %s\n", err.msg);
-	if (o.rm)
-		container_remove(&s, &c, 1, &err);
-	else
+	if (o.rm) {
+		container_remove(&s, &c, 1, r->mntns_fd, &err);
+	} else {
+		if (r->mntns_fd >= 0)
+			close(r->mntns_fd);
 		container_save(&s, &c, 1, &err);
+	}
 	json_free(cfgdoc);
 	return status;
 }

@@ -502,7 +502,7 @@ static int lookup_auth_ini(const char *root, const char *host,
 	if ((size_t)snprintf(path, sizeof(path), "%s/auth.ini", root) >=
 	    sizeof(path))
 		return err_set(err, ENAMETOOLONG, "%s/auth.ini", root);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	fd = openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return errno == ENOENT ? 1 : err_set(err, errno, "open %s", path);
 	if (fstat(fd, &st) < 0)

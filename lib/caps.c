@@ -128,17 +128,22 @@ size_t caps_format(uint64_t set, char *buf, size_t len)
 int caps_last_cap(void)
 {
 	static int last = -1;
-	int c;
+	int lo = 0, hi = 64;
 
 	/* Probing works before /proc is mounted, unlike
-	 * /proc/sys/kernel/cap_last_cap, and on every kernel since 2.6.25.
-	 * Once per process (and its forks). */
+	 * /proc/sys/kernel/cap_last_cap, and on every kernel since 2.6.25:
+	 * PR_CAPBSET_READ fails for a number past the last. A binary search
+	 * (lo known, hi not), once per process (and its forks). */
 	if (last >= 0)
 		return last;
-	for (c = 0; c < 63; c++)
-		if (prctl(PR_CAPBSET_READ, c + 1, 0, 0, 0) < 0)
-			break;
-	return last = c;
+	while (hi - lo > 1) {
+		int mid = (lo + hi) / 2;
+		if (prctl(PR_CAPBSET_READ, mid, 0, 0, 0) < 0)
+			hi = mid;
+		else
+			lo = mid;
+	}
+	return last = lo;
 }
 
 static uint64_t valid_caps(void)
@@ -160,8 +165,6 @@ int caps_drop_bounding(uint64_t set, struct md_err *err)
 			return err_set(err, errno,
 				       "drop capability %d from the bounding set",
 				       c);
-	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
-		return err_set(err, errno, "set keep-capabilities");
 	return 0;
 }
 
@@ -185,7 +188,5 @@ int caps_apply(uint64_t set, struct md_err *err)
 	data[1].permitted = data[1].effective = (uint32_t)(set >> 32);
 	if (syscall(SYS_capset, &hdr, data) < 0)
 		return err_set(err, errno, "set capabilities");
-	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
-		return err_set(err, errno, "clear keep-capabilities");
 	return 0;
 }

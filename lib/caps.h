@@ -6,11 +6,11 @@
  * init must use (runc does the same):
  *
  *   1. still root with all capabilities: namespaces, mounts, pivot_root
- *   2. caps_drop_bounding(set)      bounding set, ambient cleared, KEEPCAPS
+ *   2. caps_drop_bounding(set)      bounding set, ambient cleared
  *   3. setgroups, setresgid, setresuid to the container's user (if any);
- *      KEEPCAPS keeps the permitted set across a switch away from uid 0,
- *      and the effective set is still full here, so this works even when
- *      --cap-drop removed SETUID/SETGID
+ *      the effective set is still full here, so this works even when
+ *      --cap-drop removed SETUID/SETGID (a switch away from uid 0 clears
+ *      the permitted set, which is what step 4 wants for such a user)
  *   4. caps_apply(set)              permitted/effective/inheritable
  *   5. prctl(PR_SET_NO_NEW_PRIVS, 1)
  *   6. seccomp_install_default(set) (seccomp.h): last, it forbids mount...
@@ -84,12 +84,12 @@ size_t caps_format(uint64_t set, char *buf, size_t len);
 /* Highest capability number the running kernel knows. */
 int caps_last_cap(void);
 
-/* Step 2 above: clears the ambient set, drops from the bounding set every
- * capability not in set, and sets PR_SET_KEEPCAPS. Needs CAP_SETPCAP. */
+/* Step 2 above: clears the ambient set and drops from the bounding set
+ * every capability not in set. Needs CAP_SETPCAP. */
 int caps_drop_bounding(uint64_t set, struct md_err *err);
 
 /* Step 4 above: permitted = effective = set if the effective uid is 0,
- * else nothing; inheritable empty; clears PR_SET_KEEPCAPS. Capabilities
+ * else nothing; inheritable empty. Capabilities
  * this process does not hold (a restricted host) are left out silently. */
 int caps_apply(uint64_t set, struct md_err *err);
 

@@ -230,7 +230,7 @@ static int cg_path(char *buf, size_t len, const struct cg_hier *h,
 /* A cgroup file takes a value in one write(2). */
 static int write_str(const char *path, const char *val, struct md_err *err)
 {
-	cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC);
+	cleanup_close int fd = openat(AT_FDCWD, path, O_WRONLY | O_CLOEXEC);
 	size_t len = strlen(val);
 	ssize_t n;
 
@@ -246,7 +246,7 @@ static int write_str(const char *path, const char *val, struct md_err *err)
  * -1 with errno on failure. */
 static int read_str(const char *path, char *buf, size_t size)
 {
-	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+	cleanup_close int fd = openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
 	ssize_t n;
 
 	if (fd < 0)
@@ -407,7 +407,7 @@ static int detect_standard(struct cgroup *cg)
 {
 	char buf[4096], *save, *line;
 	ssize_t n;
-	int fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
+	int fd = openat(AT_FDCWD, "/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
 		return 0;
@@ -815,7 +815,7 @@ int cgroup_fd_v2(const struct cgroup *cg, struct md_err *err)
 			       cg->rel);
 	if (cg_path(path, sizeof(path), &cg->h[0], cg->rel, NULL, err) < 0)
 		return -1;
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = openat(AT_FDCWD, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return err_set(err, errno, "open cgroup %s", path);
 	return fd;
@@ -944,7 +944,7 @@ static void kill_all(struct cgroup *cg)
 			int fd;
 			if (cg_path(path, sizeof(path), &cg->h[i], cg->rel, NULL, NULL) < 0)
 				continue;
-			fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			fd = openat(AT_FDCWD, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 			if (fd >= 0)
 				n += kill_tree(fd, 0);
 		}

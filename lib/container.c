@@ -8,13 +8,27 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "ini.h"
 #include "lock.h"
 #include "util.h"
+
+/* From linux/fs.h (musl has no kernel headers). */
+#ifndef RENAME_NOREPLACE
+#define RENAME_NOREPLACE 1
+#endif
+#define FS_IOC_GETFLAGS _IOR('f', 1, long)
+struct fsxattr {
+	uint32_t fsx_xflags, fsx_extsize, fsx_nextents, fsx_projid, fsx_cowextsize;
+	unsigned char fsx_pad[8];
+};
+#define FS_IOC_FSGETXATTR _IOR('X', 31, struct fsxattr)
 
 static const char *const adjectives[] = {
 	"brave", "calm", "eager", "fancy", "gentle", "happy", "jolly", "keen",
@@ -99,43 +113,137 @@ static int valid_name(const char *n)
 	return 1;
 }
 
+/* The id file of containers/ID: 1 if names/NAME is a link to it. */
+static int name_is(struct store *s, const char *name, const char *id)
+{
+	char path[160], idf[100];
+	struct stat a, b;
+
+	snprintf(path, sizeof(path), "names/%s", name);
+	snprintf(idf, sizeof(idf), "containers/%s/id", id);
+	return fstatat(s->fd, path, &a, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       fstatat(s->fd, idf, &b, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 /* Drops names/NAME if it is still id's. */
 static void name_release(struct store *s, const char *name, const char *id)
 {
-	char path[160], target[CONTAINER_ID_LEN + 2];
-	ssize_t n;
+	char path[160];
 
 	snprintf(path, sizeof(path), "names/%s", name);
-	n = readlinkat(s->fd, path, target, sizeof(target) - 1);
-	if (n == CONTAINER_ID_LEN && !memcmp(target, id, n))
+	if (name_is(s, name, id))
 		unlinkat(s->fd, path, 0);
 }
 
-/* names/NAME -> ID: making the link claims the name, atomically across md
- * processes. A link whose container is gone (a crash) is stale and
- * taken over. Returns 0 if claimed, 1 if in use. */
+/* The ID names/NAME holds if that container still has it, else "" (a
+ * name left by a container that is gone, a crash). */
+static void name_owner(struct store *s, const char *name, char *id)
+{
+	char path[160];
+	cleanup_close int fd = -1;
+
+	id[0] = 0;
+	snprintf(path, sizeof(path), "names/%s", name);
+	fd = openat(s->fd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || read_full(fd, id, CONTAINER_ID_LEN) != CONTAINER_ID_LEN ||
+	    (id[CONTAINER_ID_LEN] = 0, !is_hex(id, CONTAINER_ID_LEN)) ||
+	    !name_is(s, name, id))
+		id[0] = 0;
+}
+
+/* names/NAME is a hard link to containers/ID/id (which holds the ID):
+ * making it claims the name, atomically across md processes, and makes
+ * no inode. A stale name is taken over under meta.lock, so that two md
+ * cannot both. Returns 0 if claimed, 1 if in use. */
 static int name_claim(struct store *s, const char *name, const char *id,
 		      struct md_err *err)
 {
-	char path[160], target[CONTAINER_ID_LEN + 2], dir[100];
-	ssize_t n;
+	char path[160], idf[100], owner[CONTAINER_ID_LEN + 1];
+	cleanup_close int lock = -1;
 
 	snprintf(path, sizeof(path), "names/%s", name);
-	for (int tries = 0; tries < 2; tries++) {
-		if (symlinkat(id, s->fd, path) == 0)
+	snprintf(idf, sizeof(idf), "containers/%s/id", id);
+	if (linkat(s->fd, idf, s->fd, path, 0) == 0)
+		return 0;
+	if (errno != EEXIST)
+		return err_set(err, errno, "container name %s", name);
+	if ((lock = lock_at(s->fd, "meta.lock", LOCK_EX, err)) < 0)
+		return -1;
+	name_owner(s, name, owner);
+	if (owner[0])
+		return 1;
+	if (unlinkat(s->fd, path, 0) < 0 && errno != ENOENT)
+		return err_set(err, errno, "container name %s", name);
+	if (linkat(s->fd, idf, s->fd, path, 0) == 0)
+		return 0;
+	return errno == EEXIST ? 1 : err_set(err, errno, "container name %s", name);
+}
+
+/* spare/0..SPARE_MAX-1: directories of removed containers, emptied and
+ * checked by container_recycle, that a new container takes as its own
+ * with one rename instead of making three directories and a file. */
+#define SPARE_MAX 8
+
+static int spare_take(struct store *s, const char *dir)
+{
+	struct stat st;
+	char sp[16];
+
+	/* A directory's link count is 2 plus its subdirectories' on most
+	 * file systems (btrfs says 1): an empty spare/ costs one call. */
+	if (fstatat(s->fd, "spare", &st, 0) < 0 || st.st_nlink == 2)
+		return 0;
+	for (int k = 0; k < SPARE_MAX; k++) {
+		snprintf(sp, sizeof(sp), "spare/%d", k);
+		if (renameat(s->fd, sp, s->fd, dir) == 0)
+			return 1;
+		if (errno != ENOENT)
 			return 0;
-		if (errno != EEXIST)
-			return err_set(err, errno, "container name %s", name);
-		n = readlinkat(s->fd, path, target, sizeof(target) - 1);
-		if (n != CONTAINER_ID_LEN)
-			return 1;
-		target[n] = 0;
-		snprintf(dir, sizeof(dir), "containers/%s", target);
-		if (faccessat(s->fd, dir, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
-			return 1;
-		unlinkat(s->fd, path, 0);
 	}
-	return 1;
+	return 0;
+}
+
+static int dir_make(struct store *s, const char *dir, const char *id,
+		    struct md_err *err)
+{
+	char p[160];
+
+	if (mkdirat(s->fd, dir, 0700) < 0)
+		return err_set(err, errno, "container %s", id);
+	for (const char *const *d = (const char *const[]){ "upper", "work",
+	     NULL }; *d; d++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, *d);
+		if (mkdirat(s->fd, p, 0755) < 0) {
+			err_set(err, errno, "container %s: %s", id, *d);
+			rm_rf_at(s->fd, dir);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* containers/ID with upper/, work/ and the id file. */
+static int dir_setup(struct store *s, const char *id, struct md_err *err)
+{
+	char dir[128], line[CONTAINER_ID_LEN + 2];
+	cleanup_close int fd = -1;
+
+	snprintf(dir, sizeof(dir), "containers/%s", id);
+	if (!spare_take(s, dir) && dir_make(s, dir, id, err) < 0)
+		return -1;
+	snprintf(dir, sizeof(dir), "containers/%s/id", id);
+	snprintf(line, sizeof(line), "%s\n", id);
+	/* (A spare's is written over: see file_exchange_at.) */
+	fd = openat(s->fd, dir, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0 || write_all(fd, line, strlen(line)) < 0 ||
+	    ftruncate(fd, strlen(line)) < 0) {
+		err_set(err, errno, "container %s", id);
+		dir[strlen(dir) - 3] = 0;
+		rm_rf_at(s->fd, dir);
+		return -1;
+	}
+	return 0;
 }
 
 int container_create(struct store *s, struct container *c, struct md_err *err)
@@ -153,12 +261,18 @@ int container_create(struct store *s, struct container *c, struct md_err *err)
 			       "[a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", c->name);
 	random_bytes(rnd, sizeof(rnd));
 	hex_encode(c->id, rnd, CONTAINER_ID_LEN / 2);
-	if (c->name[0]) {
-		if ((r = name_claim(s, c->name, c->id, err)) < 0)
-			return -1;
-		if (r)
-			return err_set(err, 0, "Conflict. The container name "
-				       "\"/%s\" is already in use", c->name);
+	snprintf(dir, sizeof(dir), "containers/%s", c->id);
+	/* Until its state is written the directory is a container in the
+	 * making: readers skip a directory without (or with an empty, or
+	 * another ID's) state.ini. */
+	if (dir_setup(s, c->id, err) < 0)
+		return -1;
+	if (c->name[0] && (r = name_claim(s, c->name, c->id, err))) {
+		if (r > 0)
+			err_set(err, 0, "Conflict. The container name \"/%s\" is "
+				"already in use", c->name);
+		rm_rf_at(s->fd, dir);
+		return -1;
 	}
 	for (int i = 0; !c->name[0] && i < 100; i++) {
 		snprintf(c->name, sizeof(c->name), "%s_%s", adjectives[rnd[i % 32] %
@@ -166,38 +280,25 @@ int container_create(struct store *s, struct container *c, struct md_err *err)
 			 ARRAY_SIZE(surnames)]);
 		if (i >= 10)	/* crowded: add digits, as Docker does */
 			snprintf(c->name + strlen(c->name), 8, "%d", i);
-		if ((r = name_claim(s, c->name, c->id, err)) < 0)
+		if ((r = name_claim(s, c->name, c->id, err)) < 0) {
+			rm_rf_at(s->fd, dir);
 			return -1;
+		}
 		if (r)
 			c->name[0] = 0;
 	}
-	if (!c->name[0])
+	if (!c->name[0]) {
+		rm_rf_at(s->fd, dir);
 		return err_set(err, 0, "no free container name");
+	}
 	if (!c->hostname[0])
 		snprintf(c->hostname, sizeof(c->hostname), "%.12s", c->id);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	rfc3339_format(c->created, sizeof(c->created), ts.tv_sec, ts.tv_nsec);
 	strcpy(c->status, "created");
-	snprintf(dir, sizeof(dir), "containers/%s", c->id);
-	if (mkdirat(s->fd, dir, 0700) < 0) {
-		err_set(err, errno, "container %s", c->id);
-		name_release(s, c->name, c->id);
-		return -1;
-	}
-	for (const char *const *d = (const char *const[]){ "upper", "work",
-	     NULL }; *d; d++) {
-		char p[160];
-		snprintf(p, sizeof(p), "%s/%s", dir, *d);
-		if (mkdirat(s->fd, p, 0755) < 0) {
-			err_set(err, errno, "container %s: %s", c->id, *d);
-			rm_rf_at(s->fd, dir);
-			name_release(s, c->name, c->id);
-			return -1;
-		}
-	}
 	if (container_save(s, c, 0, err) < 0) {
-		rm_rf_at(s->fd, dir);
 		name_release(s, c->name, c->id);
+		rm_rf_at(s->fd, dir);
 		return -1;
 	}
 	return 0;
@@ -229,17 +330,132 @@ int container_save(struct store *s, const struct container *c, int durable,
 	ini_kv(&o, "cgroup_parent", c->cgroup_parent);
 	snprintf(dir, sizeof(dir), "containers/%s", c->id);
 	dfd = openat(s->fd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0) {
+	/* The directory's lock orders the writers of its state. */
+	if (dfd < 0 || flock(dfd, LOCK_EX) < 0) {
 		ini_out_free(&o);
 		return err_set(err, errno, "container %s", c->id);
 	}
-	r = ini_out_replace_at(&o, dfd, "state.ini", 0644, durable, err);
+	r = o.oom ? err_set(err, ENOMEM, "container %s", c->id) :
+		file_exchange_at(dfd, "state.ini", "state.ini.old", o.buf, o.len,
+				 0644, durable, err);
 	ini_out_free(&o);
 	return r;
 }
 
+/* fd's attributes that a container can change on its root directory
+ * (the upper dir) and that a new one must not inherit. */
+static int dir_attrs(int fd, unsigned *flags, struct fsxattr *fx)
+{
+	memset(fx, 0, sizeof(*fx));
+	*flags = 0;
+	if (ioctl(fd, FS_IOC_GETFLAGS, flags) < 0 && errno != ENOTTY &&
+	    errno != EOPNOTSUPP && errno != EINVAL)
+		return -1;
+	if (ioctl(fd, FS_IOC_FSGETXATTR, fx) < 0 && errno != ENOTTY &&
+	    errno != EOPNOTSUPP && errno != EINVAL)
+		return -1;
+	return flistxattr(fd, NULL, 0) == 0 ? 0 : -1;
+}
+
+/* upper/ as mkdir made it: as work/ is (never seen by the container),
+ * with no extended attributes. Else it is made again. */
+static int upper_fresh(int dfd)
+{
+	cleanup_close int u = openat(dfd, "upper", O_RDONLY | O_DIRECTORY |
+				     O_NOFOLLOW | O_CLOEXEC);
+	cleanup_close int w = openat(dfd, "work", O_RDONLY | O_DIRECTORY |
+				     O_NOFOLLOW | O_CLOEXEC);
+	struct stat us, ws;
+	struct fsxattr ux, wx;
+	unsigned uf, wf;
+
+	if (u < 0 || w < 0 || fstat(u, &us) < 0 || fstat(w, &ws) < 0 ||
+	    dir_attrs(u, &uf, &ux) < 0 || dir_attrs(w, &wf, &wx) < 0)
+		return 0;
+	return us.st_mode == ws.st_mode && us.st_uid == ws.st_uid &&
+	       us.st_gid == ws.st_gid && uf == wf &&
+	       ux.fsx_xflags == wx.fsx_xflags && ux.fsx_projid == wx.fsx_projid &&
+	       futimens(u, NULL) == 0;
+}
+
+/* The removed container in dirfd/name made ready for another (see
+ * spare_take): work/ and upper/ emptied, upper/ made again unless it is as
+ * new, the state files cleared (to a comment: emptying them would free
+ * their blocks), anything else deleted. 0 if it went to spare/; else the
+ * caller deletes it. */
+static int container_recycle(struct store *s, int dirfd, const char *name)
+{
+	static const char *const keep[] = { "id", "state.ini", "state.ini.old",
+					    "upper", "work" };
+	cleanup_close int dfd = openat(dirfd, name, O_RDONLY | O_DIRECTORY |
+				       O_NOFOLLOW | O_CLOEXEC);
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	char sp[16];
+
+	if (dfd < 0 || !(d = fdopendir(dup(dfd))))
+		return -1;
+	while ((de = readdir(d))) {
+		size_t i = 0;
+		while (i < ARRAY_SIZE(keep) && strcmp(de->d_name, keep[i]))
+			i++;
+		if (i == ARRAY_SIZE(keep) && strcmp(de->d_name, ".") &&
+		    strcmp(de->d_name, ".."))
+			rm_rf_at(dfd, de->d_name);
+	}
+	closedir(d);
+	/* The id file still linked from names/ (a name not released) must
+	 * stay that container's. */
+	if (fstatat(dfd, "id", &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    !S_ISREG(st.st_mode) || st.st_nlink != 1 ||
+	    rm_contents_at(dfd, "work") < 0 || rm_contents_at(dfd, "upper") < 0)
+		return -1;
+	if (!upper_fresh(dfd) && (rm_rf_at(dfd, "upper") < 0 ||
+				  mkdirat(dfd, "upper", 0755) < 0))
+		return -1;
+	for (int i = 1; i <= 2; i++) {
+		static const char cleared[] = "; recycled\n";
+		int fd = openat(dfd, keep[i], O_WRONLY | O_NOFOLLOW | O_CLOEXEC), ok;
+		if (fd < 0 && errno != ENOENT)
+			return -1;
+		ok = fd < 0 || (write_all(fd, cleared, sizeof(cleared) - 1) == 0 &&
+				ftruncate(fd, sizeof(cleared) - 1) == 0);
+		if (fd >= 0)
+			close(fd);
+		if (!ok)
+			return -1;
+	}
+	for (int k = 0; k < SPARE_MAX; k++) {
+		snprintf(sp, sizeof(sp), "spare/%d", k);
+		if (syscall(SYS_renameat2, dirfd, name, s->fd, sp,
+			    RENAME_NOREPLACE) == 0)
+			return 0;
+		if (errno == ENOENT && k == 0 && mkdirat(s->fd, "spare", 0700) == 0) {
+			k--;	/* spare/ is new */
+			continue;
+		}
+		if (errno != EEXIST)
+			return -1;
+	}
+	return -1;
+}
+
+static int remove_dir(struct store *s, const char *tmp)
+{
+	if (container_recycle(s, s->fd, tmp) == 0)
+		return 0;
+	return rm_rf_at(s->fd, tmp);
+}
+
+static void close_if(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
 int container_remove(struct store *s, const struct container *c,
-		     int detach, struct md_err *err)
+		     int detach, int hold_fd, struct md_err *err)
 {
 	const char *id = c->id;
 	char dir[128], tmp[128];
@@ -249,29 +465,34 @@ int container_remove(struct store *s, const struct container *c,
 	snprintf(dir, sizeof(dir), "containers/%s", id);
 	snprintf(tmp, sizeof(tmp), "tmp/rm-%s", id);
 	/* Out of sight first, so that a crash never leaves half of one. */
-	if (renameat(s->fd, dir, s->fd, tmp) < 0)
+	if (renameat(s->fd, dir, s->fd, tmp) < 0) {
+		close_if(hold_fd);
 		return errno == ENOENT ? 0 : err_set(err, errno, "remove container %s", id);
+	}
 	/* busy.lock shared (inherited by the child) keeps a sweep of tmp/
 	 * from racing the child. */
 	int busy = detach ? lock_at(s->fd, "busy.lock", LOCK_SH, NULL) : -1;
 	if (busy >= 0 && (pid = fork()) >= 0) {
 		if (pid > 0) {
 			close(busy);
+			close_if(hold_fd);
 			return 0;
 		}
 		/* Out of the caller's session and pipes. */
-		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		int null = openat(AT_FDCWD, "/dev/null", O_RDWR | O_CLOEXEC);
 		if (null >= 0) {
 			dup2(null, 0);
 			dup2(null, 1);
 			dup2(null, 2);
 		}
 		setsid();
-		_exit(rm_rf_at(s->fd, tmp) < 0);
+		close_if(hold_fd);
+		_exit(remove_dir(s, tmp) < 0);
 	}
 	if (busy >= 0)
 		close(busy);
-	if (rm_rf_at(s->fd, tmp) < 0)
+	close_if(hold_fd);
+	if (remove_dir(s, tmp) < 0)
 		return err_set(err, errno, "remove container %s", id);
 	return 0;
 }

@@ -1,6 +1,8 @@
-/* Containers' persistent state: containers/ID/ holds state.ini, the
- * overlay upper/ and work/ dirs, the rootfs/ mount point and the files md
- * mounts into the container (hostname, hosts, resolv.conf). */
+/* Containers' persistent state: containers/ID/ holds state.ini (and
+ * state.ini.old, the spare it is exchanged with), the id file that
+ * names/NAME links to, and the overlay upper/ and work/ dirs; the
+ * directory is the root's mount point in the container's namespace.
+ * Removed containers' directories are kept in spare/ for new ones. */
 #ifndef MD_CONTAINER_H
 #define MD_CONTAINER_H
 
@@ -30,17 +32,21 @@ struct container {
 };
 
 /* A new ID and, unless name is set, a generated name; creates the
- * directory and claims the name (names/NAME -> ID), refusing one in use.
- * Status "created". */
+ * directory (or takes a spare) and claims the name (names/NAME, a link
+ * to its id file), refusing one in use. Status "created". */
 int container_create(struct store *s, struct container *c, struct md_err *err);
 /* durable: synced to disk. A container's "created" and "running" states
  * are not (after a power loss nothing runs, and the next md reports the
  * container exited); its final state is. */
 int container_save(struct store *s, const struct container *c, int durable,
 		   struct md_err *err);
-/* Removes the container's directory, everything in it, and its name. */
+/* Removes the container's directory, everything in it, and its name.
+ * detach: md need not wait; the name is free and the directory out of
+ * sight on return, a detached child deletes the files. hold_fd (or -1)
+ * is closed first, by that child if there is one (see run_spec's
+ * mntns_fd). */
 int container_remove(struct store *s, const struct container *c, int detach,
-		     struct md_err *err);
+		     int hold_fd, struct md_err *err);
 void container_free(struct container *c);
 /* A container (any state) made from image_id: 1 and its short ID in
  * who, or 0. md-rmi refuses such an image unless forced. */

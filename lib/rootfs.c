@@ -28,12 +28,18 @@ static const char *const devices[] = {
 	"null", "zero", "full", "random", "urandom", "tty",
 };
 
-/* Docker's masked and read-only paths. */
-static const char *const masked[] = {
-	"/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys",
-	"/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
-	"/proc/sched_debug", "/proc/scsi", "/sys/firmware",
-	"/sys/devices/virtual/powercap",
+/* Docker's masked and read-only paths. Masked directories get an empty
+ * read-only tmpfs, files /dev/null; the kind is the kernel's usual one
+ * (the other is tried if the kernel differs). */
+static const struct {
+	const char *path;
+	int dir;
+} masked[] = {
+	{ "/proc/asound", 1 }, { "/proc/acpi", 1 }, { "/proc/kcore", 0 },
+	{ "/proc/keys", 0 }, { "/proc/latency_stats", 0 },
+	{ "/proc/timer_list", 0 }, { "/proc/timer_stats", 0 },
+	{ "/proc/sched_debug", 0 }, { "/proc/scsi", 1 }, { "/sys/firmware", 1 },
+	{ "/sys/devices/virtual/powercap", 1 },
 };
 static const char *const readonly[] = {
 	"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
@@ -86,7 +92,7 @@ static int ensure_file(const char *path, struct md_err *err)
 	*strrchr(dir, '/') = 0;
 	if (dir[0] && ensure_dir(dir, err) < 0)
 		return -1;
-	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	fd = openat(AT_FDCWD, path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0)
 		return err_set(err, errno, "rootfs: create %s", path);
 	close(fd);
@@ -171,29 +177,31 @@ static int mount_dev(struct rootfs_spec *r, const int *devfd,
 	return 0;
 }
 
+static int mask(const char *path, int dir)
+{
+	return dir ? mount("tmpfs", path, "tmpfs", MS_RDONLY, "size=0") :
+		     mount("/dev/null", path, NULL, MS_BIND, NULL);
+}
+
+/* On the container's own /proc and /sys: a path this kernel lacks
+ * (ENOENT) needs nothing. */
 static int mask_paths(struct md_err *err)
 {
-	struct stat st;
-
 	for (size_t i = 0; i < ARRAY_SIZE(masked); i++) {
-		if (lstat(masked[i], &st) < 0)
-			continue;
-		if (S_ISDIR(st.st_mode)) {
-			if (do_mount("tmpfs", masked[i], "tmpfs", MS_RDONLY,
-				     "size=0", err) < 0)
-				return -1;
-		} else if (do_mount("/dev/null", masked[i], NULL, MS_BIND, NULL,
-				    err) < 0) {
-			return -1;
-		}
+		const char *p = masked[i].path;
+		if (mask(p, masked[i].dir) < 0 && errno != ENOENT &&
+		    (errno != ENOTDIR || mask(p, !masked[i].dir) < 0))
+			return err_set(err, errno, "rootfs: mask %s", p);
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(readonly); i++) {
-		if (lstat(readonly[i], &st) < 0)
-			continue;
+		if (mount(readonly[i], readonly[i], NULL, MS_BIND | MS_REC,
+			  NULL) < 0) {
+			if (errno == ENOENT)
+				continue;
+			return err_set(err, errno, "rootfs: bind %s", readonly[i]);
+		}
 		/* (All of /proc is nosuid, nodev, noexec: nothing to keep.) */
-		if (do_mount(readonly[i], readonly[i], NULL, MS_BIND | MS_REC,
-			     NULL, err) < 0 ||
-		    do_mount(NULL, readonly[i], NULL, MS_REMOUNT | MS_BIND |
+		if (do_mount(NULL, readonly[i], NULL, MS_REMOUNT | MS_BIND |
 			     MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL,
 			     err) < 0)
 			return -1;
@@ -233,7 +241,7 @@ static int mount_etc_files(struct rootfs_spec *r, struct md_err *err)
 		snprintf(dst, sizeof(dst), "/etc/%s", etc_files[i]);
 		if (ensure_file(dst, err) < 0)
 			return -1;
-		fd = open("/dev/.md-etc", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
+		fd = openat(AT_FDCWD, "/dev/.md-etc", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
 			  O_NOFOLLOW, 0644);
 		if (fd < 0)
 			return err_set(err, errno, "rootfs: %s", dst);

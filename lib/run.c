@@ -122,9 +122,11 @@ static int become_user(struct run_spec *r, const struct user_ids *u,
 {
 	if (caps_drop_bounding(r->caps, err) < 0)
 		return -1;
-	if (setgroups(u->ngroups, u->groups) < 0 ||
-	    setresgid(u->gid, u->gid, u->gid) < 0 ||
-	    setresuid(u->uid, u->uid, u->uid) < 0)
+	/* Raw calls: the process has one thread, and libc's wrappers would
+	 * block and restore all signals around each to reach the others. */
+	if (syscall(SYS_setgroups, (int)u->ngroups, u->groups) < 0 ||
+	    syscall(SYS_setresgid, u->gid, u->gid, u->gid) < 0 ||
+	    syscall(SYS_setresuid, u->uid, u->uid, u->uid) < 0)
 		return err_set(err, errno, "set user %u:%u", u->uid, u->gid);
 	if (caps_apply(r->caps, err) < 0)
 		return -1;
@@ -147,9 +149,9 @@ static void child_tty(int sock, int errfd)
 	int master, slave;
 	char *name;
 
-	master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	master = openat(AT_FDCWD, "/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (master < 0 || unlockpt(master) < 0 || !(name = ptsname(master)) ||
-	    (slave = open(name, O_RDWR | O_NOCTTY)) < 0)
+	    (slave = openat(AT_FDCWD, name, O_RDWR | O_NOCTTY)) < 0)
 		child_fail(errfd, 125, "terminal: cannot open a pty");
 	cm->cmsg_level = SOL_SOCKET;
 	cm->cmsg_type = SCM_RIGHTS;
@@ -203,9 +205,20 @@ static int close_fds_except(int keep1, int keep2)
 	return syscall(SYS_close_range, lo, ~0U, 0);
 }
 
-static void child_main(struct run_spec *r, const struct cgroup *cg,
-		       int into_cg, int errfd, int ttyfd, const sigset_t *mask)
+struct child_args {
+	struct run_spec *r;
+	const struct cgroup *cg;
+	int into_cg, errfd, ttyfd;
+	const sigset_t *mask;
+};
+
+static int child_main(void *arg)
 {
+	struct child_args *a = arg;
+	struct run_spec *r = a->r;
+	const struct cgroup *cg = a->cg;
+	int into_cg = a->into_cg, errfd = a->errfd, ttyfd = a->ttyfd;
+	const sigset_t *mask = a->mask;
 	struct md_err err = { 0 };
 	struct user_ids u;
 
@@ -224,7 +237,7 @@ static void child_main(struct run_spec *r, const struct cgroup *cg,
 			child_fail(errfd, 125, "unshare cgroup namespace");
 	}
 	if (ttyfd < 0 && !r->interactive) {
-		int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		int fd = openat(AT_FDCWD, "/dev/null", O_RDONLY | O_CLOEXEC);
 		if (fd < 0 || dup2(fd, 0) < 0)
 			child_fail(errfd, 125, "stdin: /dev/null");
 		close(fd);
@@ -264,33 +277,73 @@ static void child_main(struct run_spec *r, const struct cgroup *cg,
 	if (become_user(r, &u, &err) < 0)
 		child_fail(errfd, 125, err.msg);
 	exec_command(r, errfd);
+	return 125;
 }
 
+/* The child's stack: it shares md's memory until it execs (see spawn). */
+static char child_stack[256 << 10] __attribute__((aligned(64)));
+
+#if defined(__x86_64__)
+/* clone3(2) with fn(arg) run in the child on a->stack, as libc's clone()
+ * does for clone(2); the child exits with fn's value. */
+static long clone3_run(struct clone_args_v2 *a, int (*fn)(void *), void *arg)
+{
+	register long ret __asm__("rax") = SYS_clone3;
+	register void *f __asm__("r8") = (void *)fn;
+	register void *x __asm__("r9") = arg;
+
+	__asm__ volatile("syscall\n\t"
+			 "test %%rax, %%rax\n\t"
+			 "jnz 1f\n\t"
+			 "xor %%ebp, %%ebp\n\t"
+			 "mov %%r9, %%rdi\n\t"
+			 "call *%%r8\n\t"
+			 "mov %%eax, %%edi\n\t"
+			 "mov $60, %%eax\n\t"	/* exit */
+			 "syscall\n\t"
+			 "hlt\n"
+			 "1:"
+			 : "+r"(ret)
+			 : "D"(a), "S"(sizeof(*a)), "r"(f), "r"(x)
+			 : "rcx", "r11", "memory");
+	if (ret < 0) {
+		errno = -ret;
+		return -1;
+	}
+	return ret;
+}
+#endif
+
+/* The child shares md's memory and md sleeps until it execs or exits
+ * (CLONE_VM | CLONE_VFORK, as posix_spawn does): no page tables to copy,
+ * no copy-on-write faults in either, and md has nothing to do meanwhile.
+ * On cgroup v2 it starts in its cgroup (CLONE_INTO_CGROUP). */
 static pid_t spawn(struct run_spec *r, struct cgroup *cg, int errfd[2],
 		   int ttyfd, const sigset_t *mask, struct md_err *err)
 {
 	uint64_t flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC |
-			 (r->new_net ? CLONE_NEWNET : 0);
-	struct clone_args_v2 a = { .flags = flags, .exit_signal = SIGCHLD };
+			 (r->new_net ? CLONE_NEWNET : 0) | CLONE_VM | CLONE_VFORK;
+	struct child_args ca = { r, cg, 0, errfd[1], ttyfd, mask };
 	struct md_err e2;
 	int cgfd = cg->mode == CG_V2 ? cgroup_fd_v2(cg, &e2) : -1;
-	int into_cg = 0;
 	pid_t pid = -1;
 
+#if defined(__x86_64__)
 	if (cgfd >= 0) {
-		a.flags |= CLONE_INTO_CGROUP;
-		a.cgroup = cgfd;
-		pid = syscall(SYS_clone3, &a, sizeof(a));
-		into_cg = pid >= 0;
+		struct clone_args_v2 a = {
+			.flags = flags | CLONE_INTO_CGROUP, .exit_signal = SIGCHLD,
+			.stack = (uintptr_t)child_stack, .stack_size = sizeof(child_stack),
+			.cgroup = cgfd };
+		ca.into_cg = 1;
+		if ((pid = clone3_run(&a, child_main, &ca)) < 0)
+			ca.into_cg = 0;
+	}
+#endif
+	if (cgfd >= 0)
 		close(cgfd);
-	}
-	if (pid < 0)	/* no cgroup v2, or a kernel without clone3 */
-		pid = syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
-	if (pid == 0) {
-		close(errfd[0]);
-		child_main(r, cg, into_cg, errfd[1], ttyfd, mask);
-		_exit(125);
-	}
+	if (pid < 0)	/* no cgroup v2, or no clone3: the child joins it */
+		pid = clone(child_main, child_stack + sizeof(child_stack),
+			    (int)flags | SIGCHLD, &ca);
 	if (pid < 0)
 		err_set(err, errno, "clone");
 	return pid;
@@ -378,7 +431,7 @@ static uint64_t proc_start_time(pid_t pid)
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
 	n = read(fd, buf, sizeof(buf) - 1);
@@ -391,6 +444,14 @@ static uint64_t proc_start_time(pid_t pid)
 			"%*u %*u %*d %*d %*d %*d %*d %*d %llu", &t) != 1)
 		t = 0;
 	return t;
+}
+
+static int open_ns(pid_t pid, const char *ns)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, ns);
+	return openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
 }
 
 static void now_rfc3339(char *out, size_t len)
@@ -413,6 +474,7 @@ int run_container(struct run_spec *r, int *status, struct md_err *err)
 	ssize_t n;
 	pid_t pid;
 
+	r->mntns_fd = -1;
 	if (cgroup_create(&cg, r->c->cgroup_parent[0] ? r->c->cgroup_parent : NULL,
 			  r->c->id, &r->lim, err) < 0)
 		return -1;
@@ -439,6 +501,10 @@ int run_container(struct run_spec *r, int *status, struct md_err *err)
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		goto fail;
 	}
+	/* The child has exec'd (or failed). Its mount namespace first, while
+	 * it most likely still has one (a command that ends at once may not:
+	 * then it unmounted everything itself as it exited). */
+	r->mntns_fd = open_ns(pid, "mnt");
 	close(errfd[1]);
 	if (child_sock >= 0)
 		close(child_sock);

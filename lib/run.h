@@ -26,6 +26,11 @@ struct run_spec {
 	int tty, interactive;
 	struct cg_limits lim;
 	struct rootfs_spec rootfs;
+	/* Out: the container's mount namespace, held open (or -1) when
+	 * run_container returns 0. Whoever closes it last unmounts the
+	 * container's file systems: a --rm container's remover does, so
+	 * md-run need not wait for that. */
+	int mntns_fd;
 };
 
 /* Starts the container and waits for it. *status is Docker's exit code:

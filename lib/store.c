@@ -60,9 +60,12 @@ int store_open(struct store *s, int mode, struct md_err *err)
 
 	s->fd = s->busy = -1;
 	snprintf(s->root, sizeof(s->root), "%s", store_root());
-	if (mode == STORE_WRITE && mkdir_p_at(AT_FDCWD, s->root, 0700) < 0)
-		return err_set(err, errno, "store %s", s->root);
-	s->fd = open(s->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	s->fd = openat(AT_FDCWD, s->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->fd < 0 && errno == ENOENT && mode == STORE_WRITE) {
+		if (mkdir_p_at(AT_FDCWD, s->root, 0700) < 0)
+			return err_set(err, errno, "store %s", s->root);
+		s->fd = openat(AT_FDCWD, s->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
 	if (s->fd < 0) {
 		if (mode == STORE_READ && errno == ENOENT)
 			return 0;	/* nothing stored yet */
@@ -70,9 +73,12 @@ int store_open(struct store *s, int mode, struct md_err *err)
 	}
 	if (mode != STORE_WRITE)
 		return 0;
-	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++)
-		if (mkdirat(s->fd, dirs[i], 0700) < 0 && errno != EEXIST)
-			return err_set(err, errno, "store %s/%s", s->root, dirs[i]);
+	/* tmp/ is made last: if it is there, so are the others. */
+	if (faccessat(s->fd, "tmp", F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+		for (size_t i = 0; i < ARRAY_SIZE(dirs); i++)
+			if (mkdirat(s->fd, dirs[i], 0700) < 0 && errno != EEXIST)
+				return err_set(err, errno, "store %s/%s", s->root,
+					       dirs[i]);
 	store_sweep(s);
 	return 0;
 }

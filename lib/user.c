@@ -5,6 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+
+#include "util.h"
+
+#define USER_FILE_MAX (64 << 20)
 
 static int numeric(const char *s, unsigned long *out)
 {
@@ -36,11 +41,11 @@ static int fields(char *line, char **f, int n)
 int user_resolve(const char *spec, const char *passwd, const char *group,
 		 struct user_ids *u, struct md_err *err)
 {
-	char user[256] = "", grp[256] = "", line[1024], name[256] = "";
+	char user[256] = "", grp[256] = "", name[256] = "", *buf, *next, *line;
 	const char *colon = strchr(spec, ':');
 	unsigned long n;
 	int have_user = 0, have_group = 0;
-	FILE *f;
+	struct md_err missing;
 
 	memset(u, 0, sizeof(*u));
 	strcpy(u->home, "/");
@@ -49,8 +54,9 @@ int user_resolve(const char *spec, const char *passwd, const char *group,
 		snprintf(grp, sizeof(grp), "%s", colon + 1);
 	if (!user[0])
 		strcpy(user, "0");
-	if ((f = fopen(passwd, "re"))) {
-		while (fgets(line, sizeof(line), f)) {
+	/* A file that is not there (or unreadable) holds no one. */
+	if ((buf = file_read_at(AT_FDCWD, passwd, USER_FILE_MAX, NULL, &missing))) {
+		for (next = buf; (line = strsep(&next, "\n")); ) {
 			char *p[7];
 			unsigned long uid, gid;
 			if (fields(line, p, 7) < 7 || !numeric(p[2], &uid) ||
@@ -65,7 +71,7 @@ int user_resolve(const char *spec, const char *passwd, const char *group,
 			have_user = 1;
 			break;
 		}
-		fclose(f);
+		free(buf);
 	}
 	if (!have_user) {
 		if (!numeric(user, &n)) {
@@ -79,8 +85,8 @@ int user_resolve(const char *spec, const char *passwd, const char *group,
 		u->gid = n;
 		have_group = 1;
 	}
-	if ((f = fopen(group, "re"))) {
-		while (fgets(line, sizeof(line), f)) {
+	if ((buf = file_read_at(AT_FDCWD, group, USER_FILE_MAX, NULL, &missing))) {
+		for (next = buf; (line = strsep(&next, "\n")); ) {
 			char *p[4];
 			unsigned long gid;
 			if (fields(line, p, 4) < 4 || !numeric(p[2], &gid))
@@ -96,7 +102,7 @@ int user_resolve(const char *spec, const char *passwd, const char *group,
 				if (!strcmp(m, name) && u->ngroups < USER_GROUPS_MAX)
 					u->groups[u->ngroups++] = gid;
 		}
-		fclose(f);
+		free(buf);
 	}
 	if (grp[0] && !have_group)
 		return err_set(err, 0, "unable to find group %s: no matching "

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 int write_all(int fd, const void *buf, size_t len)
@@ -118,6 +119,20 @@ int file_write_atomic_at(int dirfd, const char *name, const void *buf,
 	return file_replace_at(dirfd, name, buf, len, mode, 1, err);
 }
 
+#ifndef RENAME_EXCHANGE
+#define RENAME_EXCHANGE (1 << 1)
+#endif
+
+static void sync_dir(int dirfd)
+{
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
 int file_replace_at(int dirfd, const char *name, const void *buf, size_t len,
 		    mode_t mode, int durable, struct md_err *err)
 {
@@ -144,11 +159,35 @@ int file_replace_at(int dirfd, const char *name, const void *buf, size_t len,
 		return err_set(err, e, "rename %s", name);
 	}
 	/* The rename is durable only once the directory is synced. */
-	fd = durable ? openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
-	if (fd >= 0) {
-		fsync(fd);
+	if (durable)
+		sync_dir(dirfd);
+	return 0;
+}
+
+int file_exchange_at(int dirfd, const char *name, const char *spare,
+		     const void *buf, size_t len, mode_t mode, int durable,
+		     struct md_err *err)
+{
+	int fd = openat(dirfd, spare, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+			mode);
+
+	if (fd < 0)
+		return err_set(err, errno, "write %s", spare);
+	/* Written over, then cut to length; not truncated first: ext4 would
+	 * free the block only to take one again, and flush the file when it
+	 * is closed (its guard against truncate-and-rewrite). */
+	if (write_all(fd, buf, len) < 0 || ftruncate(fd, len) < 0 ||
+	    (durable && fsync(fd) < 0)) {
+		int e = errno;
 		close(fd);
+		return err_set(err, e, "write %s", spare);
 	}
+	close(fd);
+	if (syscall(SYS_renameat2, dirfd, spare, dirfd, name, RENAME_EXCHANGE) < 0 &&
+	    renameat(dirfd, spare, dirfd, name) < 0)
+		return err_set(err, errno, "rename %s", name);
+	if (durable)
+		sync_dir(dirfd);
 	return 0;
 }
 
@@ -211,6 +250,13 @@ static int rm_dir_contents(int fd)
 	}
 	closedir(d);
 	return ret;
+}
+
+int rm_contents_at(int dirfd, const char *name)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	return fd < 0 ? -1 : rm_dir_contents(fd);
 }
 
 int rm_rf_at(int dirfd, const char *name)

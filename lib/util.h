@@ -31,6 +31,16 @@ int file_write_atomic_at(int dirfd, const char *name, const void *buf,
 int file_replace_at(int dirfd, const char *name, const void *buf, size_t len,
 		    mode_t mode, int durable, struct md_err *err);
 
+/* The same through a fixed spare file: spare is written over and cut to
+ * length (made if missing), then exchanged with name, so that name's previous
+ * contents stay in spare for the next write. Once both exist no inode is
+ * made or freed (costly on some file systems, such as ext4 without a
+ * journal). Renamed over name where there is no name yet or the file
+ * system cannot exchange. Writers of one name must hold a lock. */
+int file_exchange_at(int dirfd, const char *name, const char *spare,
+		     const void *buf, size_t len, mode_t mode, int durable,
+		     struct md_err *err);
+
 /* Writes a new file (or replaces one's contents), without fsync: for
  * files that are made again whenever they are lost. */
 int file_write_at(int dirfd, const char *name, const void *buf, size_t len,
@@ -42,6 +52,8 @@ int mkdir_p_at(int dirfd, const char *path, mode_t mode);
 /* Removes name under dirfd recursively, never following symlinks.
  * A missing name is not an error. */
 int rm_rf_at(int dirfd, const char *name);
+/* Empties the directory dirfd/name, which stays. */
+int rm_contents_at(int dirfd, const char *name);
 
 void hex_encode(char *out, const unsigned char *in, size_t n);
 int is_hex(const char *s, size_t n);
