@@ -384,6 +384,7 @@ int run_main(int argc, char **argv)
 	struct store s;
 	struct md_err err = { 0 };
 	struct run_spec *r = &o.r;
+	struct run_proc proc;
 	int rc, status = 0;
 
 	struct md_defaults defs;
@@ -395,28 +396,37 @@ int run_main(int argc, char **argv)
 	snprintf(c.cgroup_parent, sizeof(c.cgroup_parent), "%s", defs.cgroup_parent);
 	if (store_open(&s, STORE_WRITE, &err) < 0)
 		return applet_fail(&err);
-	if ((rc = resolve_image(&s, &o, &c, argc, argv, &args, &env, &cfgdoc,
-				&lower)))
-		return rc;
-	c.command = command_json(&args);
 	snprintf(c.network, sizeof(c.network), "%s", o.network);
 	if (!strcmp(o.network, "host") && !c.hostname[0])
 		gethostname(c.hostname, sizeof(c.hostname) - 1);
-	if (container_create(&s, &c, &err) < 0)
+	container_new(&c);
+	r->s = &s;
+	r->c = &c;
+	r->new_net = strcmp(o.network, "host") != 0;
+	r->lim = o.lim;
+	/* The container's first process makes its namespaces meanwhile. */
+	if (run_start(r, &proc, &err) < 0)
 		return applet_fail(&err);
+	if ((rc = resolve_image(&s, &o, &c, argc, argv, &args, &env, &cfgdoc,
+				&lower))) {
+		run_abort(&proc);
+		return rc;
+	}
+	c.command = command_json(&args);
+	run_started(r, &proc);
+	if (container_create(&s, &c, &err) < 0) {
+		run_abort(&proc);
+		return applet_fail(&err);
+	}
 	snprintf(hostenv, sizeof(hostenv), "HOSTNAME=%s", c.hostname);
 	if (!env_get_any(&env, "HOSTNAME"))
 		env_set(&env, hostenv);
 	etc_files(&r->rootfs, &c);
-	r->s = &s;
-	r->c = &c;
 	r->argv = args.v;
 	r->env = env.v;
 	r->user = o.user;
 	r->workdir = o.workdir;
 	r->caps = caps_resolve(&o.caps, r->privileged);
-	r->new_net = strcmp(o.network, "host") != 0;
-	r->lim = o.lim;
 	snprintf(hostenv, sizeof(hostenv), "%s/l", s.root);
 	r->rootfs.layers_dir = hostenv;
 	r->rootfs.lowerdir = lower;
@@ -428,7 +438,7 @@ int run_main(int argc, char **argv)
 	r->rootfs.nvols = o.nvols;
 	r->rootfs.readonly = o.readonly;
 	r->rootfs.privileged = r->privileged;
-	if (run_container(r, &status, &err) < 0) {
+	if (run_finish(r, &proc, &status, &err) < 0) {
 		if (o.rm)
 			container_remove(&s, &c, 0, -1, &err);
 		return applet_fail(&err);

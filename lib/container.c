@@ -246,6 +246,16 @@ static int dir_setup(struct store *s, const char *id, struct md_err *err)
 	return 0;
 }
 
+void container_new(struct container *c)
+{
+	unsigned char rnd[CONTAINER_ID_LEN / 2];
+
+	random_bytes(rnd, sizeof(rnd));
+	hex_encode(c->id, rnd, sizeof(rnd));
+	if (!c->hostname[0])
+		snprintf(c->hostname, sizeof(c->hostname), "%.12s", c->id);
+}
+
 int container_create(struct store *s, struct container *c, struct md_err *err)
 {
 	unsigned char rnd[32];
@@ -259,8 +269,7 @@ int container_create(struct store *s, struct container *c, struct md_err *err)
 	if (c->name[0] && (!valid_name(c->name) || strlen(c->name) > 100))
 		return err_set(err, 0, "invalid container name \"%s\": only "
 			       "[a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", c->name);
-	random_bytes(rnd, sizeof(rnd));
-	hex_encode(c->id, rnd, CONTAINER_ID_LEN / 2);
+	random_bytes(rnd, sizeof(rnd));	/* for names */
 	snprintf(dir, sizeof(dir), "containers/%s", c->id);
 	/* Until its state is written the directory is a container in the
 	 * making: readers skip a directory without (or with an empty, or
@@ -291,11 +300,10 @@ int container_create(struct store *s, struct container *c, struct md_err *err)
 		rm_rf_at(s->fd, dir);
 		return err_set(err, 0, "no free container name");
 	}
-	if (!c->hostname[0])
-		snprintf(c->hostname, sizeof(c->hostname), "%.12s", c->id);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	rfc3339_format(c->created, sizeof(c->created), ts.tv_sec, ts.tv_nsec);
-	strcpy(c->status, "created");
+	if (!c->status[0])
+		strcpy(c->status, "created");
 	if (container_save(s, c, 0, err) < 0) {
 		name_release(s, c->name, c->id);
 		rm_rf_at(s->fd, dir);

@@ -31,9 +31,12 @@ struct container {
 	char network[16];
 };
 
-/* A new ID and, unless name is set, a generated name; creates the
- * directory (or takes a spare) and claims the name (names/NAME, a link
- * to its id file), refusing one in use. Status "created". */
+/* A new ID, and the host name (the short ID) unless one is set. */
+void container_new(struct container *c);
+/* For c's ID (container_new) and, unless name is set, a generated name:
+ * creates the directory (or takes a spare), claims the name (names/NAME,
+ * a link to its id file), refusing one in use, and writes the state,
+ * status "created" unless c has one. */
 int container_create(struct store *s, struct container *c, struct md_err *err);
 /* durable: synced to disk. A container's "created" and "running" states
  * are not (after a power loss nothing runs, and the next md reports the

@@ -30,6 +30,9 @@
 #define CLONE_INTO_CGROUP 0x200000000ULL
 #endif
 
+#define FUTEX_WAIT_PRIVATE 128	/* FUTEX_WAIT | FUTEX_PRIVATE_FLAG */
+#define FUTEX_WAKE_PRIVATE 129
+
 struct clone_args_v2 {
 	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack,
 		 stack_size, tls, set_tid, set_tid_size, cgroup;
@@ -205,37 +208,54 @@ static int close_fds_except(int keep1, int keep2)
 	return syscall(SYS_close_range, lo, ~0U, 0);
 }
 
-struct child_args {
-	struct run_spec *r;
-	const struct cgroup *cg;
-	int into_cg, errfd, ttyfd;
-	const sigset_t *mask;
-};
+/* md and the child share memory (CLONE_VM) from the clone to the exec:
+ * while md prepares the rest of the spec, the child makes its namespaces,
+ * then waits on go; from then on md sleeps until the exec. */
+enum { GO_WAIT, GO_SLEEPING, GO_ON, GO_ABORT };
+
+static void child_wait_go(int *go)
+{
+	/* The namespaces usually take longer than md's part: go is then
+	 * already set. Else a short spin (a sleep and a wakeup cost more on a
+	 * virtual CPU), then the futex. */
+	for (int i = 0; i < 4000 && __atomic_load_n(go, __ATOMIC_ACQUIRE) == GO_WAIT; i++)
+#if defined(__x86_64__)
+		__builtin_ia32_pause();
+#else
+		__asm__ volatile("" ::: "memory");
+#endif
+	int v = GO_WAIT;
+	if (__atomic_compare_exchange_n(go, &v, GO_SLEEPING, 0, __ATOMIC_ACQ_REL,
+					__ATOMIC_ACQUIRE))
+		while (__atomic_load_n(go, __ATOMIC_ACQUIRE) == GO_SLEEPING)
+			syscall(SYS_futex, go, FUTEX_WAIT_PRIVATE, GO_SLEEPING, NULL);
+}
 
 static int child_main(void *arg)
 {
-	struct child_args *a = arg;
-	struct run_spec *r = a->r;
-	const struct cgroup *cg = a->cg;
-	int into_cg = a->into_cg, errfd = a->errfd, ttyfd = a->ttyfd;
-	const sigset_t *mask = a->mask;
+	struct run_proc *p = arg;
+	struct run_spec *r = p->r;
+	const struct cgroup *cg = &p->cg;
+	int errfd = p->errfd[1], ttyfd = p->sock[1];
 	struct md_err err = { 0 };
 	struct user_ids u;
 
-	sigprocmask(SIG_SETMASK, mask, NULL);
+	/* Until go: only system calls and the stack (md runs meanwhile and
+	 * owns the heap). */
+	sigprocmask(SIG_SETMASK, &p->oldmask, NULL);
 	/* No host fd may reach the container, nor be reachable through
 	 * /proc/self/fd while the image's paths are resolved. */
 	if (close_fds_except(errfd, ttyfd) < 0)
 		child_fail(errfd, 125, "close_range failed");
-
 	/* Into the container's cgroup first, then a cgroup namespace rooted
 	 * there; all before anything of the container runs. */
-	if (cg->mode != CG_NONE) {
-		if (!into_cg && cgroup_enter_self(cg, &err) < 0)
-			child_fail(errfd, 125, err.msg);
-		if (unshare(CLONE_NEWCGROUP) < 0 && errno != EINVAL)
-			child_fail(errfd, 125, "unshare cgroup namespace");
-	}
+	if (cg->mode != CG_NONE && !p->into_cg && cgroup_enter_self(cg, &err) < 0)
+		child_fail(errfd, 125, err.msg);
+	if (unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC |
+		    (r->new_net ? CLONE_NEWNET : 0)) < 0)
+		child_fail(errfd, 125, "unshare namespaces");
+	if (cg->mode != CG_NONE && unshare(CLONE_NEWCGROUP) < 0 && errno != EINVAL)
+		child_fail(errfd, 125, "unshare cgroup namespace");
 	if (ttyfd < 0 && !r->interactive) {
 		int fd = openat(AT_FDCWD, "/dev/null", O_RDONLY | O_CLOEXEC);
 		if (fd < 0 || dup2(fd, 0) < 0)
@@ -244,8 +264,12 @@ static int child_main(void *arg)
 	}
 	if (sethostname(r->c->hostname, strlen(r->c->hostname)) < 0)
 		child_fail(errfd, 125, "sethostname failed");
-	if ((r->new_net && loopback_up(&err) < 0) ||
-	    rootfs_setup(&r->rootfs, &err) < 0)
+	if (r->new_net && loopback_up(&err) < 0)
+		child_fail(errfd, 125, err.msg);
+	child_wait_go(&p->go);
+	if (p->go == GO_ABORT)
+		_exit(125);
+	if (rootfs_setup(&r->rootfs, &err) < 0)
 		child_fail(errfd, 125, err.msg);
 	if (ttyfd >= 0)
 		child_tty(ttyfd, errfd);
@@ -314,18 +338,16 @@ static long clone3_run(struct clone_args_v2 *a, int (*fn)(void *), void *arg)
 }
 #endif
 
-/* The child shares md's memory and md sleeps until it execs or exits
- * (CLONE_VM | CLONE_VFORK, as posix_spawn does): no page tables to copy,
- * no copy-on-write faults in either, and md has nothing to do meanwhile.
- * On cgroup v2 it starts in its cgroup (CLONE_INTO_CGROUP). */
-static pid_t spawn(struct run_spec *r, struct cgroup *cg, int errfd[2],
-		   int ttyfd, const sigset_t *mask, struct md_err *err)
+/* The child starts in a new PID namespace (its command is PID 1) and,
+ * on cgroup v2, in its cgroup (CLONE_INTO_CGROUP); it makes the other
+ * namespaces itself, while md goes on. Sharing md's memory (as
+ * posix_spawn does) spares copying page tables and copy-on-write faults
+ * in both. */
+static pid_t start_child(struct run_proc *p, struct md_err *err)
 {
-	uint64_t flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC |
-			 (r->new_net ? CLONE_NEWNET : 0) | CLONE_VM | CLONE_VFORK;
-	struct child_args ca = { r, cg, 0, errfd[1], ttyfd, mask };
+	uint64_t flags = CLONE_NEWPID | CLONE_VM;
 	struct md_err e2;
-	int cgfd = cg->mode == CG_V2 ? cgroup_fd_v2(cg, &e2) : -1;
+	int cgfd = p->cg.mode == CG_V2 ? cgroup_fd_v2(&p->cg, &e2) : -1;
 	pid_t pid = -1;
 
 #if defined(__x86_64__)
@@ -334,16 +356,16 @@ static pid_t spawn(struct run_spec *r, struct cgroup *cg, int errfd[2],
 			.flags = flags | CLONE_INTO_CGROUP, .exit_signal = SIGCHLD,
 			.stack = (uintptr_t)child_stack, .stack_size = sizeof(child_stack),
 			.cgroup = cgfd };
-		ca.into_cg = 1;
-		if ((pid = clone3_run(&a, child_main, &ca)) < 0)
-			ca.into_cg = 0;
+		p->into_cg = 1;
+		if ((pid = clone3_run(&a, child_main, p)) < 0)
+			p->into_cg = 0;
 	}
 #endif
 	if (cgfd >= 0)
 		close(cgfd);
 	if (pid < 0)	/* no cgroup v2, or no clone3: the child joins it */
 		pid = clone(child_main, child_stack + sizeof(child_stack),
-			    (int)flags | SIGCHLD, &ca);
+			    (int)flags | SIGCHLD, p);
 	if (pid < 0)
 		err_set(err, errno, "clone");
 	return pid;
@@ -462,68 +484,106 @@ static void now_rfc3339(char *out, size_t len)
 	rfc3339_format(out, len, ts.tv_sec, ts.tv_nsec);
 }
 
-int run_container(struct run_spec *r, int *status, struct md_err *err)
+static void close_fd(int *fd)
 {
-	struct cgroup cg = { 0 };
-	struct termios saved;
-	int errfd[2] = { -1, -1 };
-	int master = -1, child_sock = -1, raw = 0, st;
-	int sock[2] = { -1, -1 };
-	struct child_report rep = { 0 };
-	struct md_err e2;
-	ssize_t n;
-	pid_t pid;
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
 
+int run_start(struct run_spec *r, struct run_proc *p, struct md_err *err)
+{
+	sigset_t block;
+
+	memset(p, 0, sizeof(*p));
+	p->r = r;
+	p->pid = -1;
+	p->errfd[0] = p->errfd[1] = p->sock[0] = p->sock[1] = -1;
 	r->mntns_fd = -1;
-	if (cgroup_create(&cg, r->c->cgroup_parent[0] ? r->c->cgroup_parent : NULL,
-			  r->c->id, &r->lim, err) < 0)
+	if (cgroup_create(&p->cg, r->c->cgroup_parent[0] ? r->c->cgroup_parent :
+			  NULL, r->c->id, &r->lim, err) < 0)
 		return -1;
-	r->rootfs.cgroupns_v2 = cg.mode == CG_V2;
-	caps_last_cap();	/* probed once here, inherited by the child */
-	if (pipe2(errfd, O_CLOEXEC) < 0) {
+	r->rootfs.cgroupns_v2 = p->cg.mode == CG_V2;
+	caps_last_cap();	/* probed once here, for the child too */
+	if (pipe2(p->errfd, O_CLOEXEC) < 0) {
 		err_set(err, errno, "pipe");
 		goto fail;
 	}
-	if (r->tty && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sock) < 0) {
+	if (r->tty && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p->sock) < 0) {
 		err_set(err, errno, "socketpair");
 		goto fail;
 	}
-	child_sock = sock[1];
 	/* Signals wait until they can be forwarded; the child restores the
 	 * mask before anything else. */
-	sigset_t block, old;
 	sigemptyset(&block);
 	for (size_t i = 0; i < ARRAY_SIZE(fwd_sigs); i++)
 		sigaddset(&block, fwd_sigs[i]);
-	sigprocmask(SIG_BLOCK, &block, &old);
-	pid = spawn(r, &cg, errfd, child_sock, &old, err);
-	if (pid < 0) {
-		sigprocmask(SIG_SETMASK, &old, NULL);
+	sigprocmask(SIG_BLOCK, &block, &p->oldmask);
+	if ((p->pid = start_child(p, err)) < 0) {
+		sigprocmask(SIG_SETMASK, &p->oldmask, NULL);
 		goto fail;
 	}
-	/* The child has exec'd (or failed). Its mount namespace first, while
-	 * it most likely still has one (a command that ends at once may not:
-	 * then it unmounted everything itself as it exited). */
+	/* (The child reads p: the numbers stay.) */
+	close(p->errfd[1]);
+	if (p->sock[1] >= 0)
+		close(p->sock[1]);
+	return 0;
+fail:
+	for (int i = 0; i < 2; i++) {
+		close_fd(&p->errfd[i]);
+		close_fd(&p->sock[i]);
+	}
+	cgroup_destroy(&p->cg, 1, NULL);
+	return -1;
+}
+
+/* Lets the child go on (or end: abort) and waits for its exec. */
+static void release(struct run_proc *p, int how)
+{
+	if (__atomic_exchange_n(&p->go, how, __ATOMIC_ACQ_REL) == GO_SLEEPING)
+		syscall(SYS_futex, &p->go, FUTEX_WAKE_PRIVATE, 1);
+}
+
+void run_abort(struct run_proc *p)
+{
+	int st;
+
+	release(p, GO_ABORT);
+	while (waitpid(p->pid, &st, 0) < 0 && errno == EINTR)
+		;
+	sigprocmask(SIG_SETMASK, &p->oldmask, NULL);
+	close_fd(&p->errfd[0]);
+	close_fd(&p->sock[0]);
+	cgroup_destroy(&p->cg, 1, NULL);
+}
+
+int run_finish(struct run_spec *r, struct run_proc *p, int *status,
+	       struct md_err *err)
+{
+	struct termios saved;
+	int master = -1, raw = 0, st;
+	struct child_report rep = { 0 };
+	struct md_err e2;
+	pid_t pid = p->pid;
+	ssize_t n;
+
+	release(p, GO_ON);
+	/* The child has exec'd or failed when the error pipe reads. */
+	n = read_full(p->errfd[0], &rep, sizeof(rep));
+	close_fd(&p->errfd[0]);
+	/* Its mount namespace first, while it most likely still has one (a
+	 * command that ends at once may not: then it unmounted everything
+	 * itself as it exited). */
 	r->mntns_fd = open_ns(pid, "mnt");
-	close(errfd[1]);
-	if (child_sock >= 0)
-		close(child_sock);
 	forward_signals(pid);
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	r->c->pid = pid;
-	r->c->pid_start = proc_start_time(pid);
-	now_rfc3339(r->c->started, sizeof(r->c->started));
-	strcpy(r->c->status, "running");
-	container_save(r->s, r->c, 0, &e2);
-	if (sock[0] >= 0) {
+	sigprocmask(SIG_SETMASK, &p->oldmask, NULL);
+	if (p->sock[0] >= 0) {
 		struct winsize ws;
-		master = recv_fd(sock[0]);
-		close(sock[0]);
+		master = recv_fd(p->sock[0]);
+		close_fd(&p->sock[0]);
 		if (master >= 0 && ioctl(0, TIOCGWINSZ, &ws) == 0)
 			ioctl(master, TIOCSWINSZ, &ws);
 	}
-	n = read_full(errfd[0], &rep, sizeof(rep));
-	close(errfd[0]);
 	if (master >= 0 && isatty(0) && tcgetattr(0, &saved) == 0) {
 		struct termios t = saved;
 		cfmakeraw(&t);
@@ -546,26 +606,24 @@ int run_container(struct run_spec *r, int *status, struct md_err *err)
 		*status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 		err->msg[0] = 0;
 	}
-	r->c->oom_killed = cgroup_oom_killed(&cg, &e2) == 1;
+	r->c->oom_killed = cgroup_oom_killed(&p->cg, &e2) == 1;
 	r->c->exit_code = *status;
 	now_rfc3339(r->c->finished, sizeof(r->c->finished));
 	strcpy(r->c->status, "exited");
 	r->c->pid = 0;
 	/* The pid namespace died with its init: nothing should be left to
 	 * kill, and if something is, it is killed. */
-	if (cgroup_destroy(&cg, 0, &e2) < 0)
-		cgroup_destroy(&cg, 1, &e2);
+	if (cgroup_destroy(&p->cg, 0, &e2) < 0)
+		cgroup_destroy(&p->cg, 1, &e2);
 	if (master >= 0)
 		close(master);
 	return 0;
-fail:
-	for (int i = 0; i < 2; i++)
-		if (errfd[i] >= 0)
-			close(errfd[i]);
-	if (sock[0] >= 0)
-		close(sock[0]);
-	if (child_sock >= 0)
-		close(child_sock);
-	cgroup_destroy(&cg, 1, &e2);
-	return -1;
+}
+
+void run_started(struct run_spec *r, const struct run_proc *p)
+{
+	r->c->pid = p->pid;
+	r->c->pid_start = proc_start_time(p->pid);
+	now_rfc3339(r->c->started, sizeof(r->c->started));
+	strcpy(r->c->status, "running");
 }

@@ -5,6 +5,7 @@
 #ifndef MD_RUN_H
 #define MD_RUN_H
 
+#include <signal.h>
 #include <stdint.h>
 
 #include "cgroup.h"
@@ -27,16 +28,37 @@ struct run_spec {
 	struct cg_limits lim;
 	struct rootfs_spec rootfs;
 	/* Out: the container's mount namespace, held open (or -1) when
-	 * run_container returns 0. Whoever closes it last unmounts the
+	 * run_finish returns 0. Whoever closes it last unmounts the
 	 * container's file systems: a --rm container's remover does, so
 	 * md-run need not wait for that. */
 	int mntns_fd;
 };
 
-/* Starts the container and waits for it. *status is Docker's exit code:
- * the command's, 128+N for signal N, 125/126/127 when it could not be
- * started (err then says why). Returns -1 only when md failed before the
- * container existed. */
-int run_container(struct run_spec *r, int *status, struct md_err *err);
+/* The container's first process, from run_start to run_finish. */
+struct run_proc {
+	struct run_spec *r;
+	pid_t pid;
+	struct cgroup cg;
+	int errfd[2], sock[2];	/* [1]: the child's ends, closed in md */
+	int into_cg;		/* it started in its cgroup (v2) */
+	int go;			/* shared with it, see run.c */
+	sigset_t oldmask;	/* md's signal mask before */
+};
 
+/* Creates the container's cgroup and starts its first process, which
+ * makes its namespaces (pid, mount, uts, ipc, net unless r->new_net is 0,
+ * cgroup), host name and loopback while md goes on, then waits. Needs of
+ * r: c (id, hostname, cgroup_parent), new_net, tty, interactive, lim;
+ * the rest is read after run_finish begins. */
+int run_start(struct run_spec *r, struct run_proc *p, struct md_err *err);
+/* Sets r->c's pid, its start time and status "running". */
+void run_started(struct run_spec *r, const struct run_proc *p);
+/* Ends a started process that is not to run (md failed meanwhile), and
+ * removes its cgroup. */
+void run_abort(struct run_proc *p);
+/* Lets it go on (root file system, user, privileges, exec) and waits for
+ * it. *status is Docker's exit code: the command's, 128+N for signal N,
+ * 125/126/127 when it could not be started (err then says why). */
+int run_finish(struct run_spec *r, struct run_proc *p, int *status,
+	       struct md_err *err);
 #endif
