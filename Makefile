@@ -9,6 +9,8 @@ UNIT_SRC   = $(wildcard tests/unit/*.c)
 UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=build/unit/%)
 FUZZ_SRC   = $(wildcard tests/fuzz/*.c)
 FUZZ_BIN   = $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+# The fuzzers keep the sanitizers' malloc.
+FUZZ_LIB   = $(filter-out lib/alloc.c,$(LIB_SRC))
 TESTS      = $(wildcard tests/*.test)
 
 all: md
@@ -51,9 +53,9 @@ TEST_TARGETS = $(TESTS:tests/%.test=test_%)
 $(TEST_TARGETS): test_%: md
 	@sh tests/run -- tests/$*.test
 
-build/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
+build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(FUZZ_LIBS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB) $(FUZZ_LIBS)
 
 fuzz: $(FUZZ_BIN)
 	@for f in $(FUZZ_BIN); do n=$${f##*/}; mkdir -p build/corpus/$$n; \

@@ -15,6 +15,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -30,6 +31,7 @@
 #define CLONE_INTO_CGROUP 0x200000000ULL
 #endif
 
+#define CGROUP2_SUPER_MAGIC 0x63677270
 #define FUTEX_WAIT_PRIVATE 128	/* FUTEX_WAIT | FUTEX_PRIVATE_FLAG */
 #define FUTEX_WAKE_PRIVATE 129
 
@@ -247,15 +249,9 @@ static int child_main(void *arg)
 	 * /proc/self/fd while the image's paths are resolved. */
 	if (close_fds_except(errfd, ttyfd) < 0)
 		child_fail(errfd, 125, "close_range failed");
-	/* Into the container's cgroup first, then a cgroup namespace rooted
-	 * there; all before anything of the container runs. */
-	if (cg->mode != CG_NONE && !p->into_cg && cgroup_enter_self(cg, &err) < 0)
-		child_fail(errfd, 125, err.msg);
 	if (unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC |
 		    (r->new_net ? CLONE_NEWNET : 0)) < 0)
 		child_fail(errfd, 125, "unshare namespaces");
-	if (cg->mode != CG_NONE && unshare(CLONE_NEWCGROUP) < 0 && errno != EINVAL)
-		child_fail(errfd, 125, "unshare cgroup namespace");
 	if (ttyfd < 0 && !r->interactive) {
 		int fd = openat(AT_FDCWD, "/dev/null", O_RDONLY | O_CLOEXEC);
 		if (fd < 0 || dup2(fd, 0) < 0)
@@ -269,6 +265,13 @@ static int child_main(void *arg)
 	child_wait_go(&p->go);
 	if (p->go == GO_ABORT)
 		_exit(125);
+	/* Into the container's cgroup (unless it started there), then a
+	 * cgroup namespace rooted there; all before anything of the
+	 * container runs. */
+	if (cg->mode != CG_NONE && !p->into_cg && cgroup_enter_self(cg, &err) < 0)
+		child_fail(errfd, 125, err.msg);
+	if (cg->mode != CG_NONE && unshare(CLONE_NEWCGROUP) < 0 && errno != EINVAL)
+		child_fail(errfd, 125, "unshare cgroup namespace");
 	if (rootfs_setup(&r->rootfs, &err) < 0)
 		child_fail(errfd, 125, err.msg);
 	if (ttyfd >= 0)
@@ -484,6 +487,27 @@ static void now_rfc3339(char *out, size_t len)
 	rfc3339_format(out, len, ts.tv_sec, ts.tv_nsec);
 }
 
+static int can_clone_into_cgroup(void)
+{
+#if defined(__x86_64__)
+	struct statfs sf;
+
+	return statfs("/sys/fs/cgroup", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC;
+#else
+	return 0;
+#endif
+}
+
+static int make_cgroup(struct run_spec *r, struct run_proc *p, struct md_err *err)
+{
+	if (cgroup_create(&p->cg, r->c->cgroup_parent[0] ? r->c->cgroup_parent :
+			  NULL, r->c->id, &r->lim, err) < 0)
+		return -1;
+	p->cg_made = 1;
+	r->rootfs.cgroupns_v2 = p->cg.mode == CG_V2;
+	return 0;
+}
+
 static void close_fd(int *fd)
 {
 	if (*fd >= 0)
@@ -500,10 +524,11 @@ int run_start(struct run_spec *r, struct run_proc *p, struct md_err *err)
 	p->pid = -1;
 	p->errfd[0] = p->errfd[1] = p->sock[0] = p->sock[1] = -1;
 	r->mntns_fd = -1;
-	if (cgroup_create(&p->cg, r->c->cgroup_parent[0] ? r->c->cgroup_parent :
-			  NULL, r->c->id, &r->lim, err) < 0)
+	/* A pure cgroup v2 host: the cgroup now, to start the child in it.
+	 * Else md makes it while the child makes its namespaces; the child
+	 * joins it after go. */
+	if (can_clone_into_cgroup() && make_cgroup(r, p, err) < 0)
 		return -1;
-	r->rootfs.cgroupns_v2 = p->cg.mode == CG_V2;
 	caps_last_cap();	/* probed once here, for the child too */
 	if (pipe2(p->errfd, O_CLOEXEC) < 0) {
 		err_set(err, errno, "pipe");
@@ -533,7 +558,8 @@ fail:
 		close_fd(&p->errfd[i]);
 		close_fd(&p->sock[i]);
 	}
-	cgroup_destroy(&p->cg, 1, NULL);
+	if (p->cg_made)
+		cgroup_destroy(&p->cg, 1, NULL);
 	return -1;
 }
 
@@ -554,7 +580,8 @@ void run_abort(struct run_proc *p)
 	sigprocmask(SIG_SETMASK, &p->oldmask, NULL);
 	close_fd(&p->errfd[0]);
 	close_fd(&p->sock[0]);
-	cgroup_destroy(&p->cg, 1, NULL);
+	if (p->cg_made)
+		cgroup_destroy(&p->cg, 1, NULL);
 }
 
 int run_finish(struct run_spec *r, struct run_proc *p, int *status,
@@ -567,6 +594,10 @@ int run_finish(struct run_spec *r, struct run_proc *p, int *status,
 	pid_t pid = p->pid;
 	ssize_t n;
 
+	if (!p->cg_made && make_cgroup(r, p, err) < 0) {
+		run_abort(p);
+		return -1;
+	}
 	release(p, GO_ON);
 	/* The child has exec'd or failed when the error pipe reads. */
 	n = read_full(p->errfd[0], &rep, sizeof(rep));

@@ -41,15 +41,18 @@ struct run_proc {
 	struct cgroup cg;
 	int errfd[2], sock[2];	/* [1]: the child's ends, closed in md */
 	int into_cg;		/* it started in its cgroup (v2) */
+	int cg_made;		/* cg exists */
 	int go;			/* shared with it, see run.c */
 	sigset_t oldmask;	/* md's signal mask before */
 };
 
-/* Creates the container's cgroup and starts its first process, which
- * makes its namespaces (pid, mount, uts, ipc, net unless r->new_net is 0,
- * cgroup), host name and loopback while md goes on, then waits. Needs of
- * r: c (id, hostname, cgroup_parent), new_net, tty, interactive, lim;
- * the rest is read after run_finish begins. */
+/* Starts the container's first process, which makes its namespaces
+ * (pid, mount, uts, ipc, net unless r->new_net is 0), host name and
+ * loopback while md goes on, then waits. Its cgroup is made first where
+ * it can start in it (cgroup v2), else by run_finish, and joined (with a
+ * cgroup namespace) before anything else. Needs of r: c (id, hostname,
+ * cgroup_parent), new_net, tty, interactive, lim; the rest is read after
+ * run_finish begins. */
 int run_start(struct run_spec *r, struct run_proc *p, struct md_err *err);
 /* Sets r->c's pid, its start time and status "running". */
 void run_started(struct run_spec *r, const struct run_proc *p);

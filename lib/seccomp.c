@@ -221,12 +221,12 @@ static const uint32_t personality_ok[] = {
 	0, 0x0008, 0x20000, 0x20008, 0xffffffffU,
 };
 
-/* The tree takes at most 5/2 instructions per number (leaves of two),
- * and half of that is the longest jump. */
+/* The tree takes one instruction per boundary of a run of denied
+ * numbers (at most two per number), and its longest jump is to the end. */
 #define DENY_MAX (ARRAY_SIZE(deny_table) + ARRAY_SIZE(ptrace_family))
 #define PROG_MAX 256
-_Static_assert(DENY_MAX * 5 / 2 + 40 < PROG_MAX, "seccomp program too small");
-_Static_assert(DENY_MAX * 5 / 4 < 255, "deny list longer than a BPF jump");
+_Static_assert(DENY_MAX * 2 + 40 < PROG_MAX, "seccomp program too small");
+_Static_assert(DENY_MAX * 2 + 2 < 255, "deny list longer than a BPF jump");
 
 struct prog {
 	struct bpf_insn insn[PROG_MAX];
@@ -278,37 +278,30 @@ static void emit_arg_check(struct prog *p, int nr, const uint32_t *ok,
 	emit(p, BPF_RET_K, RET_ALLOW, 0, 0);
 }
 
-/* The denylist as a binary search tree over the sorted numbers d[lo,hi):
- * a syscall takes about log2(n) jumps instead of n, and the kernel, which
- * runs the filter for every syscall number once at install to cache the
- * always-allowed ones, is done about ten times sooner. Leaves of up to 4
- * numbers end in their own RET_ALLOW and RET_ERRNO; jumps only go
- * forward, within 255. */
-#define LEAF 4
-
-static unsigned tree_len(unsigned lo, unsigned hi)
+/* The denylist as a binary search tree over the boundaries of its runs
+ * of consecutive numbers, b[0] < b[1] < ...: a number is denied when an
+ * odd count of them is at most it. A syscall takes about log2(k) jumps,
+ * and the kernel, which runs the filter for every syscall number once at
+ * install to cache the always-allowed ones (and JIT-compiles it), has
+ * about one instruction per boundary to deal with. The leaves are the
+ * two shared returns at the end; jumps only go forward, within 255. */
+static void emit_tree(struct prog *p, const uint32_t *b, unsigned lo,
+		      unsigned hi, unsigned ret_allow)
 {
-	unsigned mid = lo + (hi - lo) / 2;
+	unsigned mid = lo + (hi - lo) / 2, at = p->n, right, left, jt, jf;
 
-	return hi - lo <= LEAF ? hi - lo + 2 :
-	       1 + tree_len(mid, hi) + tree_len(lo, mid);
-}
-
-static void emit_tree(struct prog *p, const int *d, unsigned lo, unsigned hi)
-{
-	unsigned mid = lo + (hi - lo) / 2, k = hi - lo;
-
-	if (k <= LEAF) {
-		for (unsigned i = 0; i < k; i++)
-			emit(p, BPF_JEQ_K, d[lo + i], k - i, 0);
-		emit(p, BPF_RET_K, RET_ALLOW, 0, 0);
-		emit(p, BPF_RET_K, RET_ERRNO(EPERM), 0, 0);
+	if (lo == hi)
 		return;
-	}
-	/* >= d[mid]: the upper half follows; else jump over it. */
-	emit(p, BPF_JGE_K, d[mid], 0, tree_len(mid, hi));
-	emit_tree(p, d, mid, hi);
-	emit_tree(p, d, lo, mid);
+	right = hi - mid - 1;
+	left = mid - lo;
+	/* A leaf: n boundaries are at most nr, n odd means denied. */
+#define LEAF(n) (ret_allow + ((n) & 1))
+	jt = right ? at + 1 : LEAF(mid + 1);
+	jf = left ? at + 1 + right : LEAF(lo);
+#undef LEAF
+	emit(p, BPF_JGE_K, b[mid], jt - at - 1, jf - at - 1);
+	emit_tree(p, b, mid + 1, hi, ret_allow);
+	emit_tree(p, b, lo, mid, ret_allow);
 }
 
 static int int_cmp(const void *a, const void *b)
@@ -318,8 +311,9 @@ static int int_cmp(const void *a, const void *b)
 
 static void build(struct prog *p, uint64_t caps, int old_kernel)
 {
-	int deny[ARRAY_SIZE(deny_table) + ARRAY_SIZE(ptrace_family)];
-	unsigned i, n = 0;
+	int deny[DENY_MAX];
+	uint32_t bound[2 * DENY_MAX];
+	unsigned i, k, n = 0;
 
 	for (i = 0; i < ARRAY_SIZE(deny_table); i++)
 		if (!(caps & deny_table[i].lift))
@@ -363,7 +357,19 @@ static void build(struct prog *p, uint64_t caps, int old_kernel)
 	emit(p, BPF_RET_K, RET_ALLOW, 0, 0);
 
 	qsort(deny, n, sizeof(deny[0]), int_cmp);
-	emit_tree(p, deny, 0, n);
+	for (i = 0, k = 0; i < n; i++) {
+		if (i && deny[i] == deny[i - 1])
+			continue;
+		if (k && bound[k - 1] == (uint32_t)deny[i])	/* the run goes on */
+			bound[k - 1]++;
+		else {
+			bound[k++] = deny[i];
+			bound[k++] = deny[i] + 1;
+		}
+	}
+	emit_tree(p, bound, 0, k, p->n + k);
+	emit(p, BPF_RET_K, RET_ALLOW, 0, 0);
+	emit(p, BPF_RET_K, RET_ERRNO(EPERM), 0, 0);
 }
 
 int seccomp_default_denies(uint64_t caps, int nr)
