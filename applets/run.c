@@ -446,7 +446,10 @@ int run_main(int argc, char **argv)
 	if (err.msg[0])
 		fprintf(stderr, "md-run: %s\n", err.msg);
 	if (o.rm) {
+		/* The remover shares md's memory: nothing but _exit after. */
+		fflush(NULL);
 		container_remove(&s, &c, 1, r->mntns_fd, &err);
+		_exit(status);
 	} else {
 		if (r->mntns_fd >= 0)
 			close(r->mntns_fd);

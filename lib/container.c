@@ -4,6 +4,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -462,6 +464,33 @@ static void close_if(int fd)
 		close(fd);
 }
 
+/* The detached remover shares the caller's memory, which then only
+ * _exits (see container.h): no page tables to copy, and the caller's
+ * exit need not unmap its memory. Its arguments are static: the caller's
+ * stack is gone meanwhile. */
+static struct {
+	int store_fd, hold_fd;
+	char tmp[128];
+} remover;
+static char remover_stack[64 << 10] __attribute__((aligned(64)));
+
+static int remover_main(void *arg)
+{
+	struct store s = { .fd = remover.store_fd };
+	int null = openat(AT_FDCWD, "/dev/null", O_RDWR | O_CLOEXEC);
+
+	(void)arg;
+	/* Out of the caller's session and pipes. */
+	if (null >= 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+	}
+	setsid();
+	close_if(remover.hold_fd);
+	_exit(remove_dir(&s, remover.tmp) < 0);
+}
+
 int container_remove(struct store *s, const struct container *c,
 		     int detach, int hold_fd, struct md_err *err)
 {
@@ -480,25 +509,19 @@ int container_remove(struct store *s, const struct container *c,
 	/* busy.lock shared (inherited by the child) keeps a sweep of tmp/
 	 * from racing the child. */
 	int busy = detach ? lock_at(s->fd, "busy.lock", LOCK_SH, NULL) : -1;
-	if (busy >= 0 && (pid = fork()) >= 0) {
+	if (busy >= 0) {
+		remover.store_fd = s->fd;
+		remover.hold_fd = hold_fd;
+		snprintf(remover.tmp, sizeof(remover.tmp), "%s", tmp);
+		pid = clone(remover_main, remover_stack + sizeof(remover_stack),
+			    CLONE_VM | SIGCHLD, &remover);
 		if (pid > 0) {
 			close(busy);
 			close_if(hold_fd);
 			return 0;
 		}
-		/* Out of the caller's session and pipes. */
-		int null = openat(AT_FDCWD, "/dev/null", O_RDWR | O_CLOEXEC);
-		if (null >= 0) {
-			dup2(null, 0);
-			dup2(null, 1);
-			dup2(null, 2);
-		}
-		setsid();
-		close_if(hold_fd);
-		_exit(remove_dir(s, tmp) < 0);
-	}
-	if (busy >= 0)
 		close(busy);
+	}
 	close_if(hold_fd);
 	if (remove_dir(s, tmp) < 0)
 		return err_set(err, errno, "remove container %s", id);

@@ -45,9 +45,10 @@ int container_save(struct store *s, const struct container *c, int durable,
 		   struct md_err *err);
 /* Removes the container's directory, everything in it, and its name.
  * detach: md need not wait; the name is free and the directory out of
- * sight on return, a detached child deletes the files. hold_fd (or -1)
- * is closed first, by that child if there is one (see run_spec's
- * mntns_fd). */
+ * sight on return, a detached child deletes the files. That child shares
+ * the caller's memory: after a detached removal the caller must only
+ * _exit. hold_fd (or -1) is closed first, by that child if there is one
+ * (see run_spec's mntns_fd). */
 int container_remove(struct store *s, const struct container *c, int detach,
 		     int hold_fd, struct md_err *err);
 void container_free(struct container *c);
