@@ -438,9 +438,10 @@ int run_main(int argc, char **argv)
 	r->rootfs.nvols = o.nvols;
 	r->rootfs.readonly = o.readonly;
 	r->rootfs.privileged = r->privileged;
+	r->keep_cgroup = o.rm;
 	if (run_finish(r, &proc, &status, &err) < 0) {
 		if (o.rm)
-			container_remove(&s, &c, 0, -1, &err);
+			container_remove(&s, &c, 0, -1, NULL, &err);
 		return applet_fail(&err);
 	}
 	if (err.msg[0])
@@ -448,7 +449,7 @@ int run_main(int argc, char **argv)
 	if (o.rm) {
 		/* The remover shares md's memory: nothing but _exit after. */
 		fflush(NULL);
-		container_remove(&s, &c, 1, r->mntns_fd, &err);
+		container_remove(&s, &c, 1, r->mntns_fd, &proc.cg, &err);
 		_exit(status);
 	} else {
 		if (r->mntns_fd >= 0)

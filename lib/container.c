@@ -471,6 +471,8 @@ static void close_if(int fd)
 static struct {
 	int store_fd, hold_fd;
 	char tmp[128];
+	struct cgroup cg;
+	int has_cg;
 } remover;
 static char remover_stack[64 << 10] __attribute__((aligned(64)));
 
@@ -488,11 +490,14 @@ static int remover_main(void *arg)
 	}
 	setsid();
 	close_if(remover.hold_fd);
+	if (remover.has_cg && cgroup_destroy(&remover.cg, 0, NULL) < 0)
+		cgroup_destroy(&remover.cg, 1, NULL);
 	_exit(remove_dir(&s, remover.tmp) < 0);
 }
 
 int container_remove(struct store *s, const struct container *c,
-		     int detach, int hold_fd, struct md_err *err)
+		     int detach, int hold_fd, const struct cgroup *cg,
+		     struct md_err *err)
 {
 	const char *id = c->id;
 	char dir[128], tmp[128];
@@ -512,6 +517,9 @@ int container_remove(struct store *s, const struct container *c,
 	if (busy >= 0) {
 		remover.store_fd = s->fd;
 		remover.hold_fd = hold_fd;
+		remover.has_cg = cg != NULL;
+		if (cg)
+			remover.cg = *cg;
 		snprintf(remover.tmp, sizeof(remover.tmp), "%s", tmp);
 		pid = clone(remover_main, remover_stack + sizeof(remover_stack),
 			    CLONE_VM | SIGCHLD, &remover);
@@ -523,6 +531,8 @@ int container_remove(struct store *s, const struct container *c,
 		close(busy);
 	}
 	close_if(hold_fd);
+	if (cg && cgroup_destroy((struct cgroup *)cg, 0, NULL) < 0)
+		cgroup_destroy((struct cgroup *)cg, 1, NULL);
 	if (remove_dir(s, tmp) < 0)
 		return err_set(err, errno, "remove container %s", id);
 	return 0;

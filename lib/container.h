@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "cgroup.h"
 #include "err.h"
 #include "store.h"
 
@@ -47,10 +48,11 @@ int container_save(struct store *s, const struct container *c, int durable,
  * detach: md need not wait; the name is free and the directory out of
  * sight on return, a detached child deletes the files. That child shares
  * the caller's memory: after a detached removal the caller must only
- * _exit. hold_fd (or -1) is closed first, by that child if there is one
- * (see run_spec's mntns_fd). */
+ * _exit. hold_fd (or -1) is closed first, then cg (or NULL), the ended
+ * container's cgroup, is removed, by that child if there is one (see
+ * run_spec's mntns_fd and keep_cgroup). */
 int container_remove(struct store *s, const struct container *c, int detach,
-		     int hold_fd, struct md_err *err);
+		     int hold_fd, const struct cgroup *cg, struct md_err *err);
 void container_free(struct container *c);
 /* A container (any state) made from image_id: 1 and its short ID in
  * who, or 0. md-rmi refuses such an image unless forced. */

@@ -642,13 +642,22 @@ int run_finish(struct run_spec *r, struct run_proc *p, int *status,
 	now_rfc3339(r->c->finished, sizeof(r->c->finished));
 	strcpy(r->c->status, "exited");
 	r->c->pid = 0;
-	/* The pid namespace died with its init: nothing should be left to
-	 * kill, and if something is, it is killed. */
-	if (cgroup_destroy(&p->cg, 0, &e2) < 0)
-		cgroup_destroy(&p->cg, 1, &e2);
+	if (!r->keep_cgroup)
+		run_remove_cgroup(p);
 	if (master >= 0)
 		close(master);
 	return 0;
+}
+
+void run_remove_cgroup(struct run_proc *p)
+{
+	struct md_err e2;
+
+	/* The pid namespace died with its init: nothing should be left to
+	 * kill, and if something is, it is killed. */
+	if (p->cg_made && cgroup_destroy(&p->cg, 0, &e2) < 0)
+		cgroup_destroy(&p->cg, 1, &e2);
+	p->cg_made = 0;
 }
 
 void run_started(struct run_spec *r, const struct run_proc *p)

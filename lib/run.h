@@ -32,6 +32,9 @@ struct run_spec {
 	 * container's file systems: a --rm container's remover does, so
 	 * md-run need not wait for that. */
 	int mntns_fd;
+	/* run_finish leaves the cgroup (run_proc's cg) to the caller, who
+	 * removes it with run_remove_cgroup, or hands it to a remover. */
+	int keep_cgroup;
 };
 
 /* The container's first process, from run_start to run_finish. */
@@ -64,4 +67,6 @@ void run_abort(struct run_proc *p);
  * 125/126/127 when it could not be started (err then says why). */
 int run_finish(struct run_spec *r, struct run_proc *p, int *status,
 	       struct md_err *err);
+/* Removes the container's cgroup (it has ended). */
+void run_remove_cgroup(struct run_proc *p);
 #endif
