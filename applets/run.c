@@ -440,8 +440,16 @@ int run_main(int argc, char **argv)
 	r->rootfs.privileged = r->privileged;
 	r->keep_cgroup = o.rm;
 	if (run_finish(r, &proc, &status, &err) < 0) {
+		struct md_err e2;
+		/* It never started: as Docker, a container left "created". */
+		strcpy(c.status, "created");
+		c.pid = 0;
+		c.pid_start = 0;
+		c.started[0] = 0;
 		if (o.rm)
-			container_remove(&s, &c, 0, -1, NULL, &err);
+			container_remove(&s, &c, 0, -1, NULL, &e2);
+		else
+			container_save(&s, &c, 1, &e2);
 		return applet_fail(&err);
 	}
 	if (err.msg[0])
