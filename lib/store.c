@@ -57,9 +57,18 @@ int store_open(struct store *s, int mode, struct md_err *err)
 {
 	static const char *dirs[] = { "blobs", "blobs/sha256", "layers", "l",
 				      "images", "tmp" };
+	const char *root = store_root();
+	char cwd[PATH_MAX];
 
 	s->fd = s->busy = -1;
-	snprintf(s->root, sizeof(s->root), "%s", store_root());
+	/* Absolute: the overlay options and the container's paths are
+	 * used from other working directories. */
+	if (root[0] != '/' && !getcwd(cwd, sizeof(cwd)))
+		return err_set(err, errno, "store %s: working directory", root);
+	if (snprintf(s->root, sizeof(s->root), "%s%s%s",
+		     root[0] == '/' ? "" : cwd, root[0] == '/' ? "" : "/",
+		     root) >= (int)sizeof(s->root))
+		return err_set(err, ENAMETOOLONG, "store %s", root);
 	s->fd = openat(AT_FDCWD, s->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->fd < 0 && errno == ENOENT && mode == STORE_WRITE) {
 		if (mkdir_p_at(AT_FDCWD, s->root, 0700) < 0)
