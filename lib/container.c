@@ -353,9 +353,16 @@ int container_save(struct store *s, const struct container *c, int durable,
 }
 
 /* fd's attributes that a container can change on its root directory
- * (the upper dir) and that a new one must not inherit. */
+ * (the upper dir) and that a new one must not inherit. Its extended
+ * attributes may only be overlayfs's own uuid (written on the first mount
+ * of an upper; the container cannot set it; keeping it spares a new upper
+ * dir per container). */
 static int dir_attrs(int fd, unsigned *flags, struct fsxattr *fx)
 {
+	static const char uuid[] = "trusted.overlay.uuid";
+	char names[sizeof(uuid) + 1];
+	ssize_t n;
+
 	memset(fx, 0, sizeof(*fx));
 	*flags = 0;
 	if (ioctl(fd, FS_IOC_GETFLAGS, flags) < 0 && errno != ENOTTY &&
@@ -364,11 +371,13 @@ static int dir_attrs(int fd, unsigned *flags, struct fsxattr *fx)
 	if (ioctl(fd, FS_IOC_FSGETXATTR, fx) < 0 && errno != ENOTTY &&
 	    errno != EOPNOTSUPP && errno != EINVAL)
 		return -1;
-	return flistxattr(fd, NULL, 0) == 0 ? 0 : -1;
+	n = flistxattr(fd, names, sizeof(names));
+	return n == 0 || (n == sizeof(uuid) && !memcmp(names, uuid, n)) ? 0 : -1;
 }
 
 /* upper/ as mkdir made it: as work/ is (never seen by the container),
- * with no extended attributes. Else it is made again. */
+ * with no extended attributes but overlayfs's uuid. Else it is made
+ * again. */
 static int upper_fresh(int dfd)
 {
 	cleanup_close int u = openat(dfd, "upper", O_RDONLY | O_DIRECTORY |

@@ -23,6 +23,13 @@
 #ifndef MOVE_MOUNT_F_EMPTY_PATH
 #define MOVE_MOUNT_F_EMPTY_PATH 0x4
 #endif
+/* The new mount API (linux/mount.h clashes with sys/mount.h). */
+#define FSOPEN_CLOEXEC 1
+#define FSCONFIG_SET_FLAG 0
+#define FSCONFIG_SET_STRING 1
+#define FSCONFIG_CMD_CREATE 6
+#define FSMOUNT_CLOEXEC 1
+#define MOUNT_ATTR_NODEV 4
 
 static const char *const devices[] = {
 	"null", "zero", "full", "random", "urandom", "tty",
@@ -123,9 +130,54 @@ static int remount_ro(const char *dst, unsigned long extra, struct md_err *err)
 			extra, NULL, err);
 }
 
-static int mount_overlay(struct rootfs_spec *r, struct md_err *err)
+static int fs_set(int fs, const char *key, const char *value)
+{
+	return syscall(SYS_fsconfig, fs, value ? FSCONFIG_SET_STRING :
+		       FSCONFIG_SET_FLAG, key, value, 0);
+}
+
+int rootfs_premount(const struct rootfs_spec *r)
+{
+	const char *p = r->lowerdir, *e;
+	char path[256];
+	int fs = syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC), mnt = -1;
+
+	if (fs < 0 || fs_set(fs, "source", "overlay") < 0)
+		goto out;
+	/* One layer per "lowerdir+" (Linux 6.8): a string may only have
+	 * 255 bytes. */
+	for (;; p = e + 1) {
+		e = strchrnul(p, ':');
+		if (snprintf(path, sizeof(path), "%s/%.*s", r->layers_dir,
+			     (int)(e - p), p) >= (int)sizeof(path) ||
+		    fs_set(fs, "lowerdir+", path) < 0)
+			goto out;
+		if (!*e)
+			break;
+	}
+	if (strlen(r->upper) < sizeof(path) && strlen(r->work) < sizeof(path) &&
+	    fs_set(fs, "upperdir", r->upper) == 0 &&
+	    fs_set(fs, "workdir", r->work) == 0 &&
+	    (!r->volatile_upper || fs_set(fs, "volatile", NULL) == 0) &&
+	    syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0)
+		mnt = syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NODEV);
+out:
+	if (fs >= 0)
+		close(fs);
+	return mnt;
+}
+
+static int mount_overlay(struct rootfs_spec *r, int premounted,
+			 struct md_err *err)
 {
 	char opts[4096];
+
+	if (premounted >= 0) {
+		int rc = tree_move(premounted, r->target);
+		close(premounted);
+		return rc < 0 ? err_set(err, errno, "rootfs: attach the overlay "
+					"on %s", r->target) : 0;
+	}
 
 	if (snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s%s",
 		     r->lowerdir, r->upper, r->work,
@@ -257,7 +309,7 @@ static int mount_etc_files(struct rootfs_spec *r, struct md_err *err)
 	return 0;
 }
 
-int rootfs_setup(struct rootfs_spec *r, struct md_err *err)
+int rootfs_setup(struct rootfs_spec *r, int premounted, struct md_err *err)
 {
 	int devfd[ARRAY_SIZE(devices)];
 	char p[4096];
@@ -275,7 +327,7 @@ int rootfs_setup(struct rootfs_spec *r, struct md_err *err)
 	for (size_t i = 0; i < r->nvols; i++)
 		if ((r->vols[i].fd = tree_of(r->vols[i].src, 1)) < 0)
 			return err_set(err, errno, "volume %s", r->vols[i].src);
-	if (mount_overlay(r, err) < 0)
+	if (mount_overlay(r, premounted, err) < 0)
 		return -1;
 	if (chdir(r->target) < 0)
 		return err_set(err, errno, "rootfs: %s", r->target);

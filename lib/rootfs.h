@@ -35,6 +35,12 @@ struct rootfs_spec {
 	int volatile_upper;	/* --rm: the upper is thrown away, never synced */
 };
 
-int rootfs_setup(struct rootfs_spec *r, struct md_err *err);
+/* The overlay as a detached mount (an fd), made by md in its own mount
+ * namespace while the container's first process makes its namespaces;
+ * -1 if this kernel cannot (the first process then mounts it). */
+int rootfs_premount(const struct rootfs_spec *r);
+/* Builds the root in the caller's new mount namespace and enters it.
+ * premounted: rootfs_premount's fd (it is closed), or -1. */
+int rootfs_setup(struct rootfs_spec *r, int premounted, struct md_err *err);
 
 #endif

@@ -144,13 +144,25 @@ static int become_user(struct run_spec *r, const struct user_ids *u,
 
 /* The terminal comes from the container's own devpts instance (so that
  * tty(1) and ttyname() work inside); its master goes to md over sock. */
-static void child_tty(int sock, int errfd)
+static int send_fd(int sock, int fd)
 {
-	char buf[1], cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	char buf[1] = { 'f' }, cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
 	struct iovec iov = { buf, 1 };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
 			     .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
 	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	return sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 ? -1 : 0;
+}
+
+static int recv_fd(int sock);
+
+static void child_tty(int sock, int errfd)
+{
 	int master, slave;
 	char *name;
 
@@ -158,12 +170,7 @@ static void child_tty(int sock, int errfd)
 	if (master < 0 || unlockpt(master) < 0 || !(name = ptsname(master)) ||
 	    (slave = openat(AT_FDCWD, name, O_RDWR | O_NOCTTY)) < 0)
 		child_fail(errfd, 125, "terminal: cannot open a pty");
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &master, sizeof(int));
-	buf[0] = 't';
-	if (sendmsg(sock, &mh, 0) < 0)
+	if (send_fd(sock, master) < 0)
 		child_fail(errfd, 125, "terminal: cannot pass the pty");
 	close(master);
 	close(sock);
@@ -238,7 +245,7 @@ static int child_main(void *arg)
 	struct run_proc *p = arg;
 	struct run_spec *r = p->r;
 	const struct cgroup *cg = &p->cg;
-	int errfd = p->errfd[1], ttyfd = p->sock[1];
+	int errfd = p->errfd[1], sock = p->sock[1], premounted = -1;
 	struct md_err err = { 0 };
 	struct user_ids u;
 
@@ -247,12 +254,12 @@ static int child_main(void *arg)
 	sigprocmask(SIG_SETMASK, &p->oldmask, NULL);
 	/* No host fd may reach the container, nor be reachable through
 	 * /proc/self/fd while the image's paths are resolved. */
-	if (close_fds_except(errfd, ttyfd) < 0)
+	if (close_fds_except(errfd, sock) < 0)
 		child_fail(errfd, 125, "close_range failed");
 	if (unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC |
 		    (r->new_net ? CLONE_NEWNET : 0)) < 0)
 		child_fail(errfd, 125, "unshare namespaces");
-	if (ttyfd < 0 && !r->interactive) {
+	if (!r->tty && !r->interactive) {
 		int fd = openat(AT_FDCWD, "/dev/null", O_RDONLY | O_CLOEXEC);
 		if (fd < 0 || dup2(fd, 0) < 0)
 			child_fail(errfd, 125, "stdin: /dev/null");
@@ -265,6 +272,8 @@ static int child_main(void *arg)
 	child_wait_go(&p->go);
 	if (p->go == GO_ABORT)
 		_exit(125);
+	if (p->spread && sched_setaffinity(0, sizeof(p->cpus), &p->cpus) < 0)
+		child_fail(errfd, 125, "sched_setaffinity failed");
 	/* Into the container's cgroup (unless it started there), then a
 	 * cgroup namespace rooted there; all before anything of the
 	 * container runs. */
@@ -272,10 +281,12 @@ static int child_main(void *arg)
 		child_fail(errfd, 125, err.msg);
 	if (cg->mode != CG_NONE && unshare(CLONE_NEWCGROUP) < 0 && errno != EINVAL)
 		child_fail(errfd, 125, "unshare cgroup namespace");
-	if (rootfs_setup(&r->rootfs, &err) < 0)
+	if (p->premounted && (premounted = recv_fd(sock)) < 0)
+		child_fail(errfd, 125, "rootfs: cannot receive the overlay");
+	if (rootfs_setup(&r->rootfs, premounted, &err) < 0)
 		child_fail(errfd, 125, err.msg);
-	if (ttyfd >= 0)
-		child_tty(ttyfd, errfd);
+	if (r->tty)
+		child_tty(sock, errfd);
 	if (user_resolve(r->user ? r->user : "", "/etc/passwd", "/etc/group",
 			 &u, &err) < 0)
 		child_fail(errfd, 125, err.msg);
@@ -341,6 +352,24 @@ static long clone3_run(struct clone_args_v2 *a, int (*fn)(void *), void *arg)
 }
 #endif
 
+/* A new task waits on its parent's CPU (fork balancing leaves it there)
+ * until the parent sleeps or a tick moves it: here, most of the time md
+ * would make the container's namespaces after its own work, not
+ * alongside it. So the child is sent to md's other CPUs; it takes all of
+ * md's back at go, before it joins its cgroup (whose cpuset then
+ * applies). */
+static void spread_child(struct run_proc *p, pid_t pid)
+{
+	cpu_set_t others = p->cpus;
+	int cpu = sched_getcpu();
+
+	if (cpu < 0 || cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &others) ||
+	    CPU_COUNT(&others) < 2)
+		return;
+	CPU_CLR(cpu, &others);
+	p->spread = sched_setaffinity(pid, sizeof(others), &others) == 0;
+}
+
 /* The child starts in a new PID namespace (its command is PID 1) and,
  * on cgroup v2, in its cgroup (CLONE_INTO_CGROUP); it makes the other
  * namespaces itself, while md goes on. Sharing md's memory (as
@@ -371,6 +400,8 @@ static pid_t start_child(struct run_proc *p, struct md_err *err)
 			    (int)flags | SIGCHLD, p);
 	if (pid < 0)
 		err_set(err, errno, "clone");
+	else
+		spread_child(p, pid);
 	return pid;
 }
 
@@ -530,11 +561,13 @@ int run_start(struct run_spec *r, struct run_proc *p, struct md_err *err)
 	if (can_clone_into_cgroup() && make_cgroup(r, p, err) < 0)
 		return -1;
 	caps_last_cap();	/* probed once here, for the child too */
+	if (sched_getaffinity(0, sizeof(p->cpus), &p->cpus) < 0)
+		CPU_ZERO(&p->cpus);
 	if (pipe2(p->errfd, O_CLOEXEC) < 0) {
 		err_set(err, errno, "pipe");
 		goto fail;
 	}
-	if (r->tty && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p->sock) < 0) {
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p->sock) < 0) {
 		err_set(err, errno, "socketpair");
 		goto fail;
 	}
@@ -593,7 +626,14 @@ int run_finish(struct run_spec *r, struct run_proc *p, int *status,
 	struct md_err e2;
 	pid_t pid = p->pid;
 	ssize_t n;
+	int ovl;
 
+	/* The overlay is mounted here, while the child makes its namespaces
+	 * (on ext4 it is the slowest step of the root's). */
+	if ((ovl = rootfs_premount(&r->rootfs)) >= 0) {
+		p->premounted = send_fd(p->sock[0], ovl) == 0;
+		close(ovl);
+	}
 	if (!p->cg_made && make_cgroup(r, p, err) < 0) {
 		run_abort(p);
 		return -1;
@@ -608,7 +648,7 @@ int run_finish(struct run_spec *r, struct run_proc *p, int *status,
 	r->mntns_fd = open_ns(pid, "mnt");
 	forward_signals(pid);
 	sigprocmask(SIG_SETMASK, &p->oldmask, NULL);
-	if (p->sock[0] >= 0) {
+	if (r->tty) {
 		struct winsize ws;
 		master = recv_fd(p->sock[0]);
 		close_fd(&p->sock[0]);

@@ -5,6 +5,7 @@
 #ifndef MD_RUN_H
 #define MD_RUN_H
 
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 
@@ -42,11 +43,15 @@ struct run_proc {
 	struct run_spec *r;
 	pid_t pid;
 	struct cgroup cg;
-	int errfd[2], sock[2];	/* [1]: the child's ends, closed in md */
+	int errfd[2];		/* [1]: the child's end, closed in md */
+	int sock[2];		/* fds: md's overlay in, the tty's master out */
 	int into_cg;		/* it started in its cgroup (v2) */
 	int cg_made;		/* cg exists */
 	int go;			/* shared with it, see run.c */
 	sigset_t oldmask;	/* md's signal mask before */
+	cpu_set_t cpus;		/* md's CPUs: the child's again at go */
+	int spread;		/* the child was sent off md's CPU */
+	int premounted;		/* md sent it the overlay (sock) */
 };
 
 /* Starts the container's first process, which makes its namespaces
