@@ -29,7 +29,10 @@
 #define FSCONFIG_SET_STRING 1
 #define FSCONFIG_CMD_CREATE 6
 #define FSMOUNT_CLOEXEC 1
+#define MOUNT_ATTR_NOSUID 2
 #define MOUNT_ATTR_NODEV 4
+#define MOUNT_ATTR_NOEXEC 8
+#define MOUNT_ATTR_STRICTATIME 0x20
 
 static const char *const devices[] = {
 	"null", "zero", "full", "random", "urandom", "tty",
@@ -58,10 +61,16 @@ static int tree_of(const char *path, int recursive)
 		       O_CLOEXEC | (recursive ? AT_RECURSIVE : 0));
 }
 
+/* Attaches the mount (tree) fd on dirfd/dst. */
+static int tree_move_at(int fd, int dirfd, const char *dst)
+{
+	return syscall(SYS_move_mount, fd, "", dirfd, dst,
+		       MOVE_MOUNT_F_EMPTY_PATH);
+}
+
 static int tree_move(int fd, const char *dst)
 {
-	return syscall(SYS_move_mount, fd, "", AT_FDCWD, dst,
-		       MOVE_MOUNT_F_EMPTY_PATH);
+	return tree_move_at(fd, AT_FDCWD, dst);
 }
 
 /* A directory at path inside the new root: created if missing; an image
@@ -136,14 +145,147 @@ static int fs_set(int fs, const char *key, const char *value)
 		       FSCONFIG_SET_FLAG, key, value, 0);
 }
 
-int rootfs_premount(const struct rootfs_spec *r)
+/* The file system being configured in fs (closed) as a detached mount,
+ * or -1. */
+static int fs_mount(int fs, unsigned attrs)
+{
+	int m = -1;
+
+	if (syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0)
+		m = syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, attrs);
+	close(fs);
+	return m;
+}
+
+/* A new file system of type from source with opts (key, value pairs; a
+ * NULL value is a flag; NULL ends) as a detached mount, or -1. */
+static int fs_new(const char *type, const char *source,
+		  const char *const *opts, unsigned attrs)
+{
+	int fs = syscall(SYS_fsopen, type, FSOPEN_CLOEXEC);
+
+	if (fs < 0)
+		return -1;
+	if (fs_set(fs, "source", source) < 0) {
+		close(fs);
+		return -1;
+	}
+	for (; *opts; opts += 2)
+		if (fs_set(fs, opts[0], opts[1]) < 0) {
+			close(fs);
+			return -1;
+		}
+	return fs_mount(fs, attrs);
+}
+
+static const char *const dev_opts[] = { "mode", "755", "size", "65536k", NULL };
+
+/* A new /dev tmpfs whose root is fd m (attached or not): the host's
+ * device nodes (devfd: detached trees of them, attached here), the links,
+ * /dev/pts and /dev/shm mounted, /dev/mqueue a directory (mqueue shows the
+ * IPC namespace of whoever mounts it: the child does). */
+static int dev_populate(int m, const int *devfd, struct md_err *err)
+{
+	static const char *const links[][2] = {
+		{ "/proc/self/fd", "fd" }, { "/proc/self/fd/0", "stdin" },
+		{ "/proc/self/fd/1", "stdout" }, { "/proc/self/fd/2", "stderr" },
+		{ "pts/ptmx", "ptmx" },
+	};
+	static const char *const pts_opts[] = { "newinstance", NULL, "ptmxmode",
+		"0666", "mode", "0620", "gid", "5", NULL };
+	static const char *const shm_opts[] = { "mode", "1777", "size", "65536k",
+		NULL };
+	int pts, shm, rc;
+
+	/* The tmpfs is new and empty: mount points are made directly. */
+	for (size_t i = 0; i < ARRAY_SIZE(devices); i++)
+		if (devfd[i] >= 0 &&
+		    (mknodat(m, devices[i], S_IFREG | 0644, 0) < 0 ||
+		     tree_move_at(devfd[i], m, devices[i]) < 0))
+			return err_set(err, errno, "rootfs: /dev/%s", devices[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(links); i++)
+		if (symlinkat(links[i][0], m, links[i][1]) < 0)
+			return err_set(err, errno, "rootfs: /dev/%s", links[i][1]);
+	if (mkdirat(m, "pts", 0755) < 0 || mkdirat(m, "shm", 0755) < 0 ||
+	    mkdirat(m, "mqueue", 0755) < 0)
+		return err_set(err, errno, "rootfs: mkdir in /dev");
+	pts = fs_new("devpts", "devpts", pts_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+	shm = fs_new("tmpfs", "shm", shm_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+		     MOUNT_ATTR_NOEXEC);
+	rc = pts < 0 || shm < 0 || tree_move_at(pts, m, "pts") < 0 ||
+	     tree_move_at(shm, m, "shm") < 0 ? -1 : 0;
+	if (rc < 0)
+		err_set(err, errno, "rootfs: /dev/pts, /dev/shm");
+	if (pts >= 0)
+		close(pts);
+	if (shm >= 0)
+		close(shm);
+	return rc;
+}
+
+static const char *const etc_files[] = { "hostname", "hosts", "resolv.conf" };
+
+/* /etc/hostname, hosts and resolv.conf: files written on the /dev tmpfs
+ * m as .md-NAME, each taken as a detached mount into fds (no disk work).
+ * Once they are mounted, mount_etc_files unlinks them from /dev. */
+static int etc_trees(int m, const struct rootfs_spec *r, int *fds,
+		     struct md_err *err)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(etc_files); i++) {
+		const char *data = r->etc_data[i] ? r->etc_data[i] : "";
+		char name[32];
+		int fd, ok;
+
+		snprintf(name, sizeof(name), ".md-%s", etc_files[i]);
+		fd = openat(m, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
+			    O_NOFOLLOW, 0644);
+		if (fd < 0)
+			return err_set(err, errno, "rootfs: /etc/%s", etc_files[i]);
+		ok = write_all(fd, data, strlen(data)) == 0;
+		close(fd);
+		if (!ok || (fds[i] = syscall(SYS_open_tree, m, name,
+					     OPEN_TREE_CLONE | O_CLOEXEC)) < 0)
+			return err_set(err, errno, "rootfs: /etc/%s", etc_files[i]);
+	}
+	return 0;
+}
+
+static void close_all(int *fds, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (fds[i] >= 0) {
+			close(fds[i]);
+			fds[i] = -1;
+		}
+}
+
+/* The host's device nodes, as detached mounts; tty may be missing. */
+static int dev_trees(int *devfd, struct md_err *err)
+{
+	char p[32];
+
+	for (size_t i = 0; i < ARRAY_SIZE(devices); i++) {
+		snprintf(p, sizeof(p), "/dev/%s", devices[i]);
+		devfd[i] = tree_of(p, 0);
+		if (devfd[i] < 0 && strcmp(devices[i], "tty")) {
+			err_set(err, errno, "rootfs: open_tree %s", p);
+			close_all(devfd, i);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int premount_overlay(const struct rootfs_spec *r)
 {
 	const char *p = r->lowerdir, *e;
 	char path[256];
-	int fs = syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC), mnt = -1;
+	int fs = syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC);
 
-	if (fs < 0 || fs_set(fs, "source", "overlay") < 0)
-		goto out;
+	if (fs < 0)
+		return -1;
+	if (fs_set(fs, "source", "overlay") < 0)
+		goto fail;
 	/* One layer per "lowerdir+" (Linux 6.8): a string may only have
 	 * 255 bytes. */
 	for (;; p = e + 1) {
@@ -151,20 +293,54 @@ int rootfs_premount(const struct rootfs_spec *r)
 		if (snprintf(path, sizeof(path), "%s/%.*s", r->layers_dir,
 			     (int)(e - p), p) >= (int)sizeof(path) ||
 		    fs_set(fs, "lowerdir+", path) < 0)
-			goto out;
+			goto fail;
 		if (!*e)
 			break;
 	}
-	if (strlen(r->upper) < sizeof(path) && strlen(r->work) < sizeof(path) &&
-	    fs_set(fs, "upperdir", r->upper) == 0 &&
-	    fs_set(fs, "workdir", r->work) == 0 &&
-	    (!r->volatile_upper || fs_set(fs, "volatile", NULL) == 0) &&
-	    syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0)
-		mnt = syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NODEV);
-out:
-	if (fs >= 0)
-		close(fs);
-	return mnt;
+	if (strlen(r->upper) >= sizeof(path) || strlen(r->work) >= sizeof(path) ||
+	    fs_set(fs, "upperdir", r->upper) < 0 ||
+	    fs_set(fs, "workdir", r->work) < 0 ||
+	    (r->volatile_upper && fs_set(fs, "volatile", NULL) < 0))
+		goto fail;
+	/* nodev: device nodes shipped in the image stay unusable. */
+	return fs_mount(fs, MOUNT_ATTR_NODEV);
+fail:
+	close(fs);
+	return -1;
+}
+
+int rootfs_dev_tree(void)
+{
+	int devfd[ARRAY_SIZE(devices)], m;
+	struct md_err err;
+
+	/* (/dev first: mounts are listed in the order they were made.) */
+	m = fs_new("tmpfs", "tmpfs", dev_opts, MOUNT_ATTR_NOSUID |
+		   MOUNT_ATTR_NODEV | MOUNT_ATTR_STRICTATIME);
+	if (m < 0)
+		return -1;
+	if (dev_trees(devfd, &err) < 0) {
+		close(m);
+		return -1;
+	}
+	if (dev_populate(m, devfd, &err) < 0) {
+		close(m);
+		m = -1;
+	}
+	close_all(devfd, ARRAY_SIZE(devices));
+	return m;
+}
+
+void rootfs_prepare(const struct rootfs_spec *r, int with_dev, int *pre)
+{
+	struct md_err err;
+
+	for (int i = 0; i < PRE_N; i++)
+		pre[i] = -1;
+	pre[PRE_OVERLAY] = premount_overlay(r);
+	if (with_dev && (pre[PRE_DEV] = rootfs_dev_tree()) >= 0 &&
+	    etc_trees(pre[PRE_DEV], r, &pre[PRE_ETC], &err) < 0)
+		close_all(&pre[PRE_ETC], ARRAY_SIZE(etc_files));
 }
 
 static int mount_overlay(struct rootfs_spec *r, int premounted,
@@ -172,13 +348,10 @@ static int mount_overlay(struct rootfs_spec *r, int premounted,
 {
 	char opts[4096];
 
-	if (premounted >= 0) {
-		int rc = tree_move(premounted, r->target);
-		close(premounted);
-		return rc < 0 ? err_set(err, errno, "rootfs: attach the overlay "
-					"on %s", r->target) : 0;
-	}
-
+	if (premounted >= 0)
+		return tree_move(premounted, r->target) < 0 ?
+			err_set(err, errno, "rootfs: attach the overlay on %s",
+				r->target) : 0;
 	if (snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s%s",
 		     r->lowerdir, r->upper, r->work,
 		     r->volatile_upper ? ",volatile" : "") >= (int)sizeof(opts))
@@ -190,43 +363,29 @@ static int mount_overlay(struct rootfs_spec *r, int premounted,
 	return do_mount("overlay", r->target, "overlay", MS_NODEV, opts, err);
 }
 
-static int mount_dev(struct rootfs_spec *r, const int *devfd,
+/* /dev, made before or here, and the /etc files' trees on it. */
+static int mount_dev(const struct rootfs_spec *r, int *pre, const int *devfd,
 		     struct md_err *err)
 {
-	static const char *const links[][2] = {
-		{ "/proc/self/fd", "/dev/fd" }, { "/proc/self/fd/0", "/dev/stdin" },
-		{ "/proc/self/fd/1", "/dev/stdout" }, { "/proc/self/fd/2", "/dev/stderr" },
-		{ "pts/ptmx", "/dev/ptmx" },
-	};
-
-	if (ensure_dir("/dev", err) < 0 ||
-	    do_mount("tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_NODEV |
-		     MS_STRICTATIME, "mode=755,size=65536k", err) < 0)
+	if (ensure_dir("/dev", err) < 0)
 		return -1;
-	/* The tmpfs is new and empty: mount points are made directly. */
-	for (size_t i = 0; i < ARRAY_SIZE(devices); i++) {
-		char p[32];
-		snprintf(p, sizeof(p), "/dev/%s", devices[i]);
-		if (devfd[i] < 0)
-			continue;
-		if (mknod(p, S_IFREG | 0644, 0) < 0 || tree_move(devfd[i], p) < 0)
-			return err_set(err, errno, "rootfs: %s", p);
+	if (pre[PRE_DEV] < 0) {
+		int m = fs_new("tmpfs", "tmpfs", dev_opts, MOUNT_ATTR_NOSUID |
+			       MOUNT_ATTR_NODEV | MOUNT_ATTR_STRICTATIME);
+		if (m < 0)
+			return err_set(err, errno, "rootfs: tmpfs for /dev");
+		pre[PRE_DEV] = m;
+		if (tree_move(m, "/dev") < 0)
+			return err_set(err, errno, "rootfs: mount /dev");
+		if (dev_populate(m, devfd, err) < 0)
+			return -1;
+	} else if (tree_move(pre[PRE_DEV], "/dev") < 0) {
+		return err_set(err, errno, "rootfs: mount /dev");
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(links); i++)
-		if (symlink(links[i][0], links[i][1]) < 0)
-			return err_set(err, errno, "rootfs: %s", links[i][1]);
-	if (mkdir("/dev/pts", 0755) < 0 || mkdir("/dev/shm", 0755) < 0 ||
-	    mkdir("/dev/mqueue", 0755) < 0)
-		return err_set(err, errno, "rootfs: mkdir in /dev");
-	if (do_mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
-		     "newinstance,ptmxmode=0666,mode=0620,gid=5", err) < 0 ||
-	    do_mount("shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-		     "mode=1777,size=65536k", err) < 0 ||
-	    do_mount("mqueue", "/dev/mqueue", "mqueue",
-		     MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err) < 0)
+	if (pre[PRE_ETC] < 0 && etc_trees(pre[PRE_DEV], r, &pre[PRE_ETC], err) < 0)
 		return -1;
-	(void)r;
-	return 0;
+	return do_mount("mqueue", "/dev/mqueue", "mqueue",
+			MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err);
 }
 
 static int mask(const char *path, int dir)
@@ -279,55 +438,36 @@ static int mount_volumes(struct rootfs_spec *r, struct md_err *err)
 	return 0;
 }
 
-static const char *const etc_files[] = { "hostname", "hosts", "resolv.conf" };
-
-/* Each file is written on the /dev tmpfs, bind-mounted on /etc/NAME and
- * unlinked from /dev: the mount keeps it. */
-static int mount_etc_files(struct rootfs_spec *r, struct md_err *err)
+static int mount_etc_files(const int *etcfd, struct md_err *err)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(etc_files); i++) {
-		const char *data = r->etc_data[i] ? r->etc_data[i] : "";
 		char dst[64];
-		int fd, ok;
 
 		snprintf(dst, sizeof(dst), "/etc/%s", etc_files[i]);
 		if (ensure_file(dst, err) < 0)
 			return -1;
-		fd = openat(AT_FDCWD, "/dev/.md-etc", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
-			  O_NOFOLLOW, 0644);
-		if (fd < 0)
+		if (tree_move(etcfd[i], dst) < 0)
 			return err_set(err, errno, "rootfs: %s", dst);
-		ok = write_all(fd, data, strlen(data)) == 0;
-		close(fd);
-		if (!ok || mount("/dev/.md-etc", dst, NULL, MS_BIND, NULL) < 0) {
-			unlink("/dev/.md-etc");
-			return err_set(err, errno, "rootfs: %s", dst);
-		}
-		if (unlink("/dev/.md-etc") < 0)
+		snprintf(dst, sizeof(dst), "/dev/.md-%s", etc_files[i]);
+		if (unlink(dst) < 0)
 			return err_set(err, errno, "rootfs: %s", dst);
 	}
 	return 0;
 }
 
-int rootfs_setup(struct rootfs_spec *r, int premounted, struct md_err *err)
+static int setup(struct rootfs_spec *r, int *pre, int *devfd,
+		 struct md_err *err)
 {
-	int devfd[ARRAY_SIZE(devices)];
-	char p[4096];
-
 	/* Nothing done here may propagate back to the host. */
 	if (do_mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL, err) < 0)
 		return -1;
 	/* Host objects, taken before the host's tree is out of reach. */
-	for (size_t i = 0; i < ARRAY_SIZE(devices); i++) {
-		snprintf(p, sizeof(p), "/dev/%s", devices[i]);
-		devfd[i] = tree_of(p, 0);
-		if (devfd[i] < 0 && strcmp(devices[i], "tty"))
-			return err_set(err, errno, "rootfs: open_tree %s", p);
-	}
+	if (pre[PRE_DEV] < 0 && dev_trees(devfd, err) < 0)
+		return -1;
 	for (size_t i = 0; i < r->nvols; i++)
 		if ((r->vols[i].fd = tree_of(r->vols[i].src, 1)) < 0)
 			return err_set(err, errno, "volume %s", r->vols[i].src);
-	if (mount_overlay(r, premounted, err) < 0)
+	if (mount_overlay(r, pre[PRE_OVERLAY], err) < 0)
 		return -1;
 	if (chdir(r->target) < 0)
 		return err_set(err, errno, "rootfs: %s", r->target);
@@ -347,9 +487,9 @@ int rootfs_setup(struct rootfs_spec *r, int premounted, struct md_err *err)
 	/* What the image's paths decide (mount targets under /dev, /etc and
 	 * volumes) is set up before /proc exists: no magic link such as
 	 * /proc/self/fd/N can then lead a path out of the new root. */
-	if (mount_dev(r, devfd, err) < 0)
+	if (mount_dev(r, pre, devfd, err) < 0)
 		return -1;
-	if (mount_etc_files(r, err) < 0)
+	if (mount_etc_files(&pre[PRE_ETC], err) < 0)
 		return -1;
 	if (mount_volumes(r, err) < 0)
 		return -1;
@@ -368,10 +508,22 @@ int rootfs_setup(struct rootfs_spec *r, int premounted, struct md_err *err)
 		return -1;
 	if (r->readonly && remount_ro("/", 0, err) < 0)
 		return -1;
-	for (size_t i = 0; i < ARRAY_SIZE(devices); i++)
-		if (devfd[i] >= 0)
-			close(devfd[i]);
-	for (size_t i = 0; i < r->nvols; i++)
-		close(r->vols[i].fd);
 	return 0;
+}
+
+int rootfs_setup(struct rootfs_spec *r, int *pre, struct md_err *err)
+{
+	int devfd[ARRAY_SIZE(devices)], rc;
+
+	for (size_t i = 0; i < ARRAY_SIZE(devices); i++)
+		devfd[i] = -1;
+	for (size_t i = 0; i < r->nvols; i++)
+		r->vols[i].fd = -1;
+	rc = setup(r, pre, devfd, err);
+	close_all(devfd, ARRAY_SIZE(devices));
+	close_all(pre, PRE_N);
+	for (size_t i = 0; i < r->nvols; i++)
+		if (r->vols[i].fd >= 0)
+			close(r->vols[i].fd);
+	return rc;
 }

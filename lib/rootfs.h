@@ -24,23 +24,32 @@ struct rootfs_spec {
 	char upper[4096], work[4096];
 	char target[4096];	/* mount point (the container's directory) */
 	/* Contents of /etc/hostname, /etc/hosts, /etc/resolv.conf: files of
-	 * the container's /dev tmpfs, bind-mounted there (no disk work). */
+	 * the container's /dev tmpfs (unlinked), bind-mounted there (no disk
+	 * work). */
 	const char *etc_data[3];
 	struct volume *vols;
 	size_t nvols;
 	int readonly;		/* --read-only */
 	int privileged;		/* no masked or read-only /proc paths */
 	int cgroupns_v2;	/* mount cgroup2 at /sys/fs/cgroup */
-	int host_dev;		/* privileged: bind the host's /dev */
 	int volatile_upper;	/* --rm: the upper is thrown away, never synced */
 };
 
-/* The overlay as a detached mount (an fd), made by md in its own mount
- * namespace while the container's first process makes its namespaces;
- * -1 if this kernel cannot (the first process then mounts it). */
-int rootfs_premount(const struct rootfs_spec *r);
+/* Parts of the root made ahead, before the new root exists, as detached
+ * mounts (fds), -1 where this kernel cannot (rootfs_setup then makes
+ * them). The overlay needs Linux 6.8 ("lowerdir+"), the /dev tree 6.15
+ * (mounts on a detached tree). */
+enum { PRE_OVERLAY, PRE_DEV, PRE_ETC, PRE_N = PRE_ETC + 3 };
+/* The overlay and, with_dev, /dev and the /etc files' trees: md makes
+ * these in its own mount namespace while the container's first process
+ * makes its namespaces. */
+void rootfs_prepare(const struct rootfs_spec *r, int with_dev, int *pre);
+/* /dev alone (tmpfs, device nodes, links, pts, shm), or -1: the first
+ * process makes it if it has nothing else to do meanwhile. Only system
+ * calls and the stack. */
+int rootfs_dev_tree(void);
 /* Builds the root in the caller's new mount namespace and enters it.
- * premounted: rootfs_premount's fd (it is closed), or -1. */
-int rootfs_setup(struct rootfs_spec *r, int premounted, struct md_err *err);
+ * pre: rootfs_prepare's PRE_N fds (all closed here). */
+int rootfs_setup(struct rootfs_spec *r, int *pre, struct md_err *err);
 
 #endif

@@ -144,22 +144,56 @@ static int become_user(struct run_spec *r, const struct user_ids *u,
 
 /* The terminal comes from the container's own devpts instance (so that
  * tty(1) and ttyname() work inside); its master goes to md over sock. */
-static int send_fd(int sock, int fd)
+/* fds[0..n) (n <= 8) over a unix socket, those < 0 left out (a byte
+ * says which). */
+static int send_fds(int sock, const int *fds, int n)
 {
-	char buf[1] = { 'f' }, cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	char buf[1] = { 0 }, cbuf[CMSG_SPACE(8 * sizeof(int))] = { 0 };
 	struct iovec iov = { buf, 1 };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
 			     .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
 	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	int k = 0;
 
+	for (int i = 0; i < n; i++)
+		if (fds[i] >= 0) {
+			memcpy(CMSG_DATA(cm) + k++ * sizeof(int), &fds[i], sizeof(int));
+			buf[0] |= 1 << i;
+		}
 	cm->cmsg_level = SOL_SOCKET;
 	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	cm->cmsg_len = CMSG_LEN(k * sizeof(int));
+	mh.msg_controllen = k ? CMSG_SPACE(k * sizeof(int)) : 0;
+	if (!k)
+		mh.msg_control = NULL;
 	return sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 ? -1 : 0;
 }
 
-static int recv_fd(int sock);
+/* send_fds' fds into fds[0..n) (-1 where none came); -1 on failure. */
+static int recv_fds(int sock, int *fds, int n)
+{
+	char buf[1], cbuf[CMSG_SPACE(8 * sizeof(int))];
+	struct iovec iov = { buf, 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm;
+	ssize_t got;
+	int k = 0, have = 0;
+
+	for (int i = 0; i < n; i++)
+		fds[i] = -1;
+	while ((got = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+		;
+	if (got != 1)
+		return -1;
+	if ((cm = CMSG_FIRSTHDR(&mh)) && cm->cmsg_level == SOL_SOCKET &&
+	    cm->cmsg_type == SCM_RIGHTS)
+		have = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+	for (int i = 0; i < n; i++)
+		if (buf[0] & (1 << i) && k < have)
+			memcpy(&fds[i], CMSG_DATA(cm) + k++ * sizeof(int), sizeof(int));
+	return 0;
+}
 
 static void child_tty(int sock, int errfd)
 {
@@ -170,7 +204,7 @@ static void child_tty(int sock, int errfd)
 	if (master < 0 || unlockpt(master) < 0 || !(name = ptsname(master)) ||
 	    (slave = openat(AT_FDCWD, name, O_RDWR | O_NOCTTY)) < 0)
 		child_fail(errfd, 125, "terminal: cannot open a pty");
-	if (send_fd(sock, master) < 0)
+	if (send_fds(sock, &master, 1) < 0)
 		child_fail(errfd, 125, "terminal: cannot pass the pty");
 	close(master);
 	close(sock);
@@ -178,27 +212,6 @@ static void child_tty(int sock, int errfd)
 	    dup2(slave, 0) < 0 || dup2(slave, 1) < 0 || dup2(slave, 2) < 0)
 		child_fail(errfd, 125, "terminal setup failed");
 	close(slave);
-}
-
-static int recv_fd(int sock)
-{
-	char buf[1], cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { buf, 1 };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-			     .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *cm;
-	int fd = -1;
-
-	ssize_t n;
-
-	while ((n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
-		;
-	if (n <= 0)
-		return -1;
-	cm = CMSG_FIRSTHDR(&mh);
-	if (cm && cm->cmsg_type == SCM_RIGHTS)
-		memcpy(&fd, CMSG_DATA(cm), sizeof(int));
-	return fd;
 }
 
 /* Closes every fd from 3 up but keep1 and keep2 (-1: none). */
@@ -221,13 +234,23 @@ static int close_fds_except(int keep1, int keep2)
  * while md prepares the rest of the spec, the child makes its namespaces,
  * then waits on go; from then on md sleeps until the exec. */
 enum { GO_WAIT, GO_SLEEPING, GO_ON, GO_ABORT };
+/* Who of the two, each done with its own part, makes /dev ahead. */
+enum { DEV_BY_CHILD = 1, DEV_BY_MD };
+
+static int claim_dev(struct run_proc *p, int who)
+{
+	int none = 0;
+
+	return __atomic_compare_exchange_n(&p->dev_by, &none, who, 0,
+					   __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
 
 static void child_wait_go(int *go)
 {
-	/* The namespaces usually take longer than md's part: go is then
-	 * already set. Else a short spin (a sleep and a wakeup cost more on a
-	 * virtual CPU), then the futex. */
-	for (int i = 0; i < 4000 && __atomic_load_n(go, __ATOMIC_ACQUIRE) == GO_WAIT; i++)
+	/* md's part usually ends within a few hundred microseconds: a spin
+	 * (about 0.5 ms; a sleep and a wakeup cost more on a virtual CPU),
+	 * then the futex. */
+	for (int i = 0; i < 20000 && __atomic_load_n(go, __ATOMIC_ACQUIRE) == GO_WAIT; i++)
 #if defined(__x86_64__)
 		__builtin_ia32_pause();
 #else
@@ -245,7 +268,7 @@ static int child_main(void *arg)
 	struct run_proc *p = arg;
 	struct run_spec *r = p->r;
 	const struct cgroup *cg = &p->cg;
-	int errfd = p->errfd[1], sock = p->sock[1], premounted = -1;
+	int errfd = p->errfd[1], sock = p->sock[1], pre[PRE_N], dev = -1;
 	struct md_err err = { 0 };
 	struct user_ids u;
 
@@ -269,6 +292,8 @@ static int child_main(void *arg)
 		child_fail(errfd, 125, "sethostname failed");
 	if (r->new_net && loopback_up(&err) < 0)
 		child_fail(errfd, 125, err.msg);
+	if (claim_dev(p, DEV_BY_CHILD))
+		dev = rootfs_dev_tree();
 	child_wait_go(&p->go);
 	if (p->go == GO_ABORT)
 		_exit(125);
@@ -281,9 +306,12 @@ static int child_main(void *arg)
 		child_fail(errfd, 125, err.msg);
 	if (cg->mode != CG_NONE && unshare(CLONE_NEWCGROUP) < 0 && errno != EINVAL)
 		child_fail(errfd, 125, "unshare cgroup namespace");
-	if (p->premounted && (premounted = recv_fd(sock)) < 0)
-		child_fail(errfd, 125, "rootfs: cannot receive the overlay");
-	if (rootfs_setup(&r->rootfs, premounted, &err) < 0)
+	/* What md prepared of the root. */
+	if (recv_fds(sock, pre, PRE_N) < 0)
+		child_fail(errfd, 125, "rootfs: cannot receive md's mounts");
+	if (dev >= 0)
+		pre[PRE_DEV] = dev;
+	if (rootfs_setup(&r->rootfs, pre, &err) < 0)
 		child_fail(errfd, 125, err.msg);
 	if (r->tty)
 		child_tty(sock, errfd);
@@ -626,13 +654,19 @@ int run_finish(struct run_spec *r, struct run_proc *p, int *status,
 	struct md_err e2;
 	pid_t pid = p->pid;
 	ssize_t n;
-	int ovl;
+	int pre[PRE_N], sent;
 
-	/* The overlay is mounted here, while the child makes its namespaces
-	 * (on ext4 it is the slowest step of the root's). */
-	if ((ovl = rootfs_premount(&r->rootfs)) >= 0) {
-		p->premounted = send_fd(p->sock[0], ovl) == 0;
-		close(ovl);
+	/* Much of the root is made here, while the child makes its
+	 * namespaces (the overlay is the slowest part on ext4). */
+	rootfs_prepare(&r->rootfs, claim_dev(p, DEV_BY_MD), pre);
+	sent = send_fds(p->sock[0], pre, PRE_N);
+	for (int i = 0; i < PRE_N; i++)
+		if (pre[i] >= 0)
+			close(pre[i]);
+	if (sent < 0) {
+		err_set(err, errno, "rootfs: pass mounts to the container");
+		run_abort(p);
+		return -1;
 	}
 	if (!p->cg_made && make_cgroup(r, p, err) < 0) {
 		run_abort(p);
@@ -650,7 +684,8 @@ int run_finish(struct run_spec *r, struct run_proc *p, int *status,
 	sigprocmask(SIG_SETMASK, &p->oldmask, NULL);
 	if (r->tty) {
 		struct winsize ws;
-		master = recv_fd(p->sock[0]);
+		if (recv_fds(p->sock[0], &master, 1) < 0)
+			master = -1;
 		close_fd(&p->sock[0]);
 		if (master >= 0 && ioctl(0, TIOCGWINSZ, &ws) == 0)
 			ioctl(master, TIOCSWINSZ, &ws);

@@ -44,14 +44,14 @@ struct run_proc {
 	pid_t pid;
 	struct cgroup cg;
 	int errfd[2];		/* [1]: the child's end, closed in md */
-	int sock[2];		/* fds: md's overlay in, the tty's master out */
+	int sock[2];		/* fds: md's mounts in, the tty's master out */
 	int into_cg;		/* it started in its cgroup (v2) */
 	int cg_made;		/* cg exists */
 	int go;			/* shared with it, see run.c */
 	sigset_t oldmask;	/* md's signal mask before */
 	cpu_set_t cpus;		/* md's CPUs: the child's again at go */
 	int spread;		/* the child was sent off md's CPU */
-	int premounted;		/* md sent it the overlay (sock) */
+	int dev_by;		/* who makes /dev ahead: 0 none yet, DEV_BY_* */
 };
 
 /* Starts the container's first process, which makes its namespaces
