@@ -209,9 +209,10 @@ static int dev_populate(int m, const int *devfd, struct md_err *err)
 	if (mkdirat(m, "pts", 0755) < 0 || mkdirat(m, "shm", 0755) < 0 ||
 	    mkdirat(m, "mqueue", 0755) < 0)
 		return err_set(err, errno, "rootfs: mkdir in /dev");
-	pts = fs_new("devpts", "devpts", pts_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
-	shm = fs_new("tmpfs", "shm", shm_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+	pts = fs_new("devpts", "devpts", pts_opts, MOUNT_ATTR_NOSUID |
 		     MOUNT_ATTR_NOEXEC);
+	shm = fs_new("tmpfs", "shm", shm_opts, MOUNT_ATTR_NOSUID |
+		     MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
 	rc = pts < 0 || shm < 0 || tree_move_at(pts, m, "pts") < 0 ||
 	     tree_move_at(shm, m, "shm") < 0 ? -1 : 0;
 	if (rc < 0)
@@ -237,7 +238,7 @@ static int etc_trees(int m, const struct rootfs_spec *r, int *fds,
 		int fd, ok;
 
 		snprintf(name, sizeof(name), ".md-%s", etc_files[i]);
-		fd = openat(m, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
+		fd = openat(m, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
 			    O_NOFOLLOW, 0644);
 		if (fd < 0)
 			return err_set(err, errno, "rootfs: /etc/%s", etc_files[i]);

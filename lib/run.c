@@ -142,8 +142,6 @@ static int become_user(struct run_spec *r, const struct user_ids *u,
 	return seccomp_install_default(r->caps, err);
 }
 
-/* The terminal comes from the container's own devpts instance (so that
- * tty(1) and ttyname() work inside); its master goes to md over sock. */
 /* fds[0..n) (n <= 8) over a unix socket, those < 0 left out (a byte
  * says which). */
 static int send_fds(int sock, const int *fds, int n)
@@ -195,6 +193,8 @@ static int recv_fds(int sock, int *fds, int n)
 	return 0;
 }
 
+/* The terminal comes from the container's own devpts instance (so that
+ * tty(1) and ttyname() work inside); its master goes to md over sock. */
 static void child_tty(int sock, int errfd)
 {
 	int master, slave;
@@ -250,7 +250,8 @@ static void child_wait_go(int *go)
 	/* md's part usually ends within a few hundred microseconds: a spin
 	 * (about 0.5 ms; a sleep and a wakeup cost more on a virtual CPU),
 	 * then the futex. */
-	for (int i = 0; i < 20000 && __atomic_load_n(go, __ATOMIC_ACQUIRE) == GO_WAIT; i++)
+	for (int i = 0; i < 20000 &&
+	     __atomic_load_n(go, __ATOMIC_ACQUIRE) == GO_WAIT; i++)
 #if defined(__x86_64__)
 		__builtin_ia32_pause();
 #else
@@ -686,10 +687,10 @@ int run_finish(struct run_spec *r, struct run_proc *p, int *status,
 		struct winsize ws;
 		if (recv_fds(p->sock[0], &master, 1) < 0)
 			master = -1;
-		close_fd(&p->sock[0]);
 		if (master >= 0 && ioctl(0, TIOCGWINSZ, &ws) == 0)
 			ioctl(master, TIOCSWINSZ, &ws);
 	}
+	close_fd(&p->sock[0]);
 	if (master >= 0 && isatty(0) && tcgetattr(0, &saved) == 0) {
 		struct termios t = saved;
 		cfmakeraw(&t);
