@@ -380,7 +380,7 @@ int run_main(int argc, char **argv)
 	struct container c = { 0 };
 	struct strv args = { 0 }, env = { 0 };
 	struct json *cfgdoc = NULL;
-	char *lower = NULL, hostenv[80];
+	char *lower = NULL, hostenv[80], layers[PATH_MAX];
 	struct store s;
 	struct md_err err = { 0 };
 	struct run_spec *r = &o.r;
@@ -427,8 +427,8 @@ int run_main(int argc, char **argv)
 	r->user = o.user;
 	r->workdir = o.workdir;
 	r->caps = caps_resolve(&o.caps, r->privileged);
-	snprintf(hostenv, sizeof(hostenv), "%s/l", s.root);
-	r->rootfs.layers_dir = hostenv;
+	snprintf(layers, sizeof(layers), "%s/l", s.root);
+	r->rootfs.layers_dir = layers;
 	r->rootfs.lowerdir = lower;
 	container_path(&s, c.id, "upper", r->rootfs.upper, sizeof(r->rootfs.upper));
 	container_path(&s, c.id, "work", r->rootfs.work, sizeof(r->rootfs.work));
