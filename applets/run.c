@@ -394,8 +394,6 @@ int run_main(int argc, char **argv)
 	if (config_defaults(&defs, &err) < 0)
 		return applet_fail(&err);
 	snprintf(c.cgroup_parent, sizeof(c.cgroup_parent), "%s", defs.cgroup_parent);
-	if (store_open(&s, STORE_WRITE, &err) < 0)
-		return applet_fail(&err);
 	snprintf(c.network, sizeof(c.network), "%s", o.network);
 	if (!strcmp(o.network, "host") && !c.hostname[0])
 		gethostname(c.hostname, sizeof(c.hostname) - 1);
@@ -407,6 +405,10 @@ int run_main(int argc, char **argv)
 	/* The container's first process makes its namespaces meanwhile. */
 	if (run_start(r, &proc, &err) < 0)
 		return applet_fail(&err);
+	if (store_open(&s, STORE_WRITE, &err) < 0) {
+		run_abort(&proc);
+		return applet_fail(&err);
+	}
 	if ((rc = resolve_image(&s, &o, &c, argc, argv, &args, &env, &cfgdoc,
 				&lower))) {
 		run_abort(&proc);

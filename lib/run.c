@@ -589,7 +589,6 @@ int run_start(struct run_spec *r, struct run_proc *p, struct md_err *err)
 	 * joins it after go. */
 	if (can_clone_into_cgroup() && make_cgroup(r, p, err) < 0)
 		return -1;
-	caps_last_cap();	/* probed once here, for the child too */
 	if (sched_getaffinity(0, sizeof(p->cpus), &p->cpus) < 0)
 		CPU_ZERO(&p->cpus);
 	if (pipe2(p->errfd, O_CLOEXEC) < 0) {
@@ -610,6 +609,7 @@ int run_start(struct run_spec *r, struct run_proc *p, struct md_err *err)
 		sigprocmask(SIG_SETMASK, &p->oldmask, NULL);
 		goto fail;
 	}
+	caps_last_cap();	/* probed once, for the child too (after go) */
 	/* (The child reads p: the numbers stay.) */
 	close(p->errfd[1]);
 	if (p->sock[1] >= 0)
