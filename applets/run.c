@@ -435,7 +435,6 @@ int run_main(int argc, char **argv)
 	container_path(&s, c.id, "upper", r->rootfs.upper, sizeof(r->rootfs.upper));
 	container_path(&s, c.id, "work", r->rootfs.work, sizeof(r->rootfs.work));
 	container_path(&s, c.id, NULL, r->rootfs.target, sizeof(r->rootfs.target));
-	r->rootfs.volatile_upper = o.rm;
 	r->rootfs.vols = o.vols;
 	r->rootfs.nvols = o.nvols;
 	r->rootfs.readonly = o.readonly;

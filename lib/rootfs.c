@@ -300,8 +300,7 @@ static int premount_overlay(const struct rootfs_spec *r)
 	}
 	if (strlen(r->upper) >= sizeof(path) || strlen(r->work) >= sizeof(path) ||
 	    fs_set(fs, "upperdir", r->upper) < 0 ||
-	    fs_set(fs, "workdir", r->work) < 0 ||
-	    (r->volatile_upper && fs_set(fs, "volatile", NULL) < 0))
+	    fs_set(fs, "workdir", r->work) < 0)
 		goto fail;
 	/* nodev: device nodes shipped in the image stay unusable. */
 	return fs_mount(fs, MOUNT_ATTR_NODEV);
@@ -353,9 +352,8 @@ static int mount_overlay(struct rootfs_spec *r, int premounted,
 		return tree_move(premounted, r->target) < 0 ?
 			err_set(err, errno, "rootfs: attach the overlay on %s",
 				r->target) : 0;
-	if (snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s%s",
-		     r->lowerdir, r->upper, r->work,
-		     r->volatile_upper ? ",volatile" : "") >= (int)sizeof(opts))
+	if (snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s",
+		     r->lowerdir, r->upper, r->work) >= (int)sizeof(opts))
 		return err_set(err, 0, "rootfs: too many layers for overlayfs");
 	/* Short relative layer names keep the options within a page. */
 	if (chdir(r->layers_dir) < 0)

@@ -32,7 +32,6 @@ struct rootfs_spec {
 	int readonly;		/* --read-only */
 	int privileged;		/* no masked or read-only /proc paths */
 	int cgroupns_v2;	/* mount cgroup2 at /sys/fs/cgroup */
-	int volatile_upper;	/* --rm: the upper is thrown away, never synced */
 };
 
 /* Parts of the root made ahead, before the new root exists, as detached
