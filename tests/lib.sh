@@ -48,6 +48,9 @@ run_tests() {
 		77) T_SKIP=$((T_SKIP + 1)); echo "SKIP ${0##*/} $t" ;;
 		*) T_FAIL=$((T_FAIL + 1)); echo "FAIL ${0##*/} $t" ;;
 		esac
+		# md-run --rm's detached removers hold busy.lock shared.
+		[ ! -e "$MD_ROOT/busy.lock" ] ||
+			timeout 20 flock "$MD_ROOT/busy.lock" true
 		rm -rf "$MD_ROOT"
 	done
 	rm -rf "$T_WORK"
