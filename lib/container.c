@@ -511,19 +511,25 @@ int container_remove(struct store *s, const struct container *c,
 	const char *id = c->id;
 	char dir[128], tmp[128];
 	pid_t pid;
+	int rm, rc;
 
 	name_release(s, c->name, id);
 	snprintf(dir, sizeof(dir), "containers/%s", id);
 	snprintf(tmp, sizeof(tmp), "tmp/rm-%s", id);
+	/* rm.lock shared, taken before the directory is in tmp/ and kept by
+	 * the remover, keeps a sweep of tmp/ away from it (not busy.lock:
+	 * store_gc must not wait for it). */
+	if ((rm = lock_at(s->fd, "rm.lock", LOCK_SH, err)) < 0) {
+		close_if(hold_fd);
+		return -1;
+	}
 	/* Out of sight first, so that a crash never leaves half of one. */
 	if (renameat(s->fd, dir, s->fd, tmp) < 0) {
+		close(rm);
 		close_if(hold_fd);
 		return errno == ENOENT ? 0 : err_set(err, errno, "remove container %s", id);
 	}
-	/* busy.lock shared (inherited by the child) keeps a sweep of tmp/
-	 * from racing the child. */
-	int busy = detach ? lock_at(s->fd, "busy.lock", LOCK_SH, NULL) : -1;
-	if (busy >= 0) {
+	if (detach) {
 		remover.store_fd = s->fd;
 		remover.hold_fd = hold_fd;
 		remover.has_cg = cg != NULL;
@@ -533,18 +539,18 @@ int container_remove(struct store *s, const struct container *c,
 		pid = clone(remover_main, remover_stack + sizeof(remover_stack),
 			    CLONE_VM | SIGCHLD, &remover);
 		if (pid > 0) {
-			close(busy);
+			close(rm);
 			close_if(hold_fd);
 			return 0;
 		}
-		close(busy);
 	}
 	close_if(hold_fd);
 	if (cg && cgroup_destroy((struct cgroup *)cg, 0, NULL) < 0)
 		cgroup_destroy((struct cgroup *)cg, 1, NULL);
-	if (remove_dir(s, tmp) < 0)
-		return err_set(err, errno, "remove container %s", id);
-	return 0;
+	rc = remove_dir(s, tmp) < 0 ?
+		err_set(err, errno, "remove container %s", id) : 0;
+	close(rm);
+	return rc;
 }
 
 void container_free(struct container *c)

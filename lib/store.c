@@ -33,16 +33,22 @@ const char *store_root(void)
 	return env && *env ? env : STORE_DEFAULT_ROOT;
 }
 
-/* Removes what interrupted runs left in tmp/, if no md is importing. */
+/* Removes what interrupted runs left in tmp/, if no md is importing
+ * (busy.lock) and no detached remover of md-run --rm is at work
+ * (rm.lock). */
 static void store_sweep(struct store *s)
 {
 	int fd = lock_at(s->fd, "busy.lock", LOCK_EX | LOCK_NB, NULL);
+	int rm = fd < 0 ? -1 : lock_at(s->fd, "rm.lock", LOCK_EX | LOCK_NB, NULL);
 	DIR *d;
 	struct dirent *de;
 	int tfd;
 
-	if (fd < 0)
+	if (rm < 0) {
+		if (fd >= 0)
+			close(fd);
 		return;
+	}
 	tfd = openat(s->fd, "tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	d = tfd < 0 ? NULL : fdopendir(tfd);
 	while (d && (de = readdir(d)))
@@ -50,6 +56,7 @@ static void store_sweep(struct store *s)
 			rm_rf_at(dirfd(d), de->d_name);
 	if (d)
 		closedir(d);
+	close(rm);
 	close(fd);
 }
 

@@ -8,6 +8,13 @@ FIX=${FIX:-$TOP/build/fixtures}	# images made by real tools, cached
 export PATH="$TOP/build/bin:$PATH"
 T_PASS=0 T_FAIL=0 T_SKIP=0
 T_WORK=$(mktemp -d /tmp/md-test.XXXXXX)
+# At exit, even an interrupted one: what the test file registered with
+# at_exit (servers, cgroups), then the work dir.
+T_ATEXIT=:
+at_exit() { T_ATEXIT="$T_ATEXIT; $1"; }
+t_exit() { eval "$T_ATEXIT"; rm -rf "$T_WORK"; }
+trap t_exit EXIT
+trap 'exit 1' HUP INT TERM
 
 # md APPLET ARGS...: runs the applet through an md-APPLET link.
 mkdir -p "$TOP/build/bin"
@@ -48,9 +55,9 @@ run_tests() {
 		77) T_SKIP=$((T_SKIP + 1)); echo "SKIP ${0##*/} $t" ;;
 		*) T_FAIL=$((T_FAIL + 1)); echo "FAIL ${0##*/} $t" ;;
 		esac
-		# md-run --rm's detached removers hold busy.lock shared.
-		[ ! -e "$MD_ROOT/busy.lock" ] ||
-			timeout 20 flock "$MD_ROOT/busy.lock" true
+		# md-run --rm's detached removers hold rm.lock shared.
+		[ ! -e "$MD_ROOT/rm.lock" ] ||
+			timeout 20 flock "$MD_ROOT/rm.lock" true
 		rm -rf "$MD_ROOT"
 	done
 	rm -rf "$T_WORK"

@@ -6,7 +6,7 @@
 REG=$T_WORK/reg
 mkdir -p "$REG"
 REG_PIDS=""
-trap 'reg_stop_all' EXIT
+at_exit reg_stop_all
 
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
