@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -90,29 +91,54 @@ static int ensure_dir(const char *path, struct md_err *err)
 	return 0;
 }
 
-/* A mount point for a file (created empty if missing). */
-static int ensure_file(const char *path, struct md_err *err)
+/* A mount point for a file: path, or the file its symlinks lead to (as
+ * runc does; after pivot_root and before /proc, nothing leads out of the
+ * new root), made empty if missing, its directory too. The path to mount
+ * on goes to out (size PATH_MAX). */
+static int ensure_file(const char *path, char *out, struct md_err *err)
 {
+	char link[PATH_MAX], *slash;
 	struct stat st;
-	char dir[4096];
+	ssize_t n;
 	int fd;
 
-	if (lstat(path, &st) == 0) {
-		if (S_ISREG(st.st_mode) || S_ISCHR(st.st_mode))
-			return 0;
-		if (S_ISLNK(st.st_mode) && stat(path, &st) == 0 && S_ISREG(st.st_mode))
-			return 0;	/* resolves inside the container */
-		return err_set(err, 0, "rootfs: %s is not a file in the image", path);
+	snprintf(out, PATH_MAX, "%s", path);
+	for (int hops = 0; hops < 16; hops++) {
+		if (lstat(out, &st) == 0) {
+			if (S_ISREG(st.st_mode) || S_ISCHR(st.st_mode))
+				return 0;
+			if (!S_ISLNK(st.st_mode))
+				return err_set(err, 0, "rootfs: %s is not a file in "
+					       "the image", path);
+			if ((n = readlink(out, link, sizeof(link) - 1)) < 0)
+				return err_set(err, errno, "rootfs: %s", out);
+			link[n] = 0;
+			slash = strrchr(out, '/');
+			if (link[0] == '/')
+				snprintf(out, PATH_MAX, "%s", link);
+			else if (snprintf(slash + 1, PATH_MAX - (slash + 1 - out),
+					  "%s", link) >= PATH_MAX - (slash + 1 - out))
+				return err_set(err, ENAMETOOLONG, "rootfs: %s", path);
+			continue;
+		}
+		if (errno != ENOENT)
+			return err_set(err, errno, "rootfs: %s", out);
+		/* Missing: its directory (which may be reached through
+		 * symlinks), then the file. */
+		slash = strrchr(out, '/');
+		*slash = 0;
+		if (out[0] && (stat(out, &st) < 0 || !S_ISDIR(st.st_mode)) &&
+		    mkdir_p_at(AT_FDCWD, out, 0755) < 0)
+			return err_set(err, errno, "rootfs: mkdir %s", out);
+		*slash = '/';
+		fd = openat(AT_FDCWD, out, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
+			    O_NOFOLLOW, 0644);
+		if (fd < 0)
+			return err_set(err, errno, "rootfs: create %s", out);
+		close(fd);
+		return 0;
 	}
-	snprintf(dir, sizeof(dir), "%s", path);
-	*strrchr(dir, '/') = 0;
-	if (dir[0] && ensure_dir(dir, err) < 0)
-		return -1;
-	fd = openat(AT_FDCWD, path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0)
-		return err_set(err, errno, "rootfs: create %s", path);
-	close(fd);
-	return 0;
+	return err_set(err, ELOOP, "rootfs: %s", path);
 }
 
 static int do_mount(const char *src, const char *dst, const char *type,
@@ -423,15 +449,17 @@ static int mount_volumes(struct rootfs_spec *r, struct md_err *err)
 {
 	for (size_t i = 0; i < r->nvols; i++) {
 		struct volume *v = &r->vols[i];
+		char dst[PATH_MAX];
 		struct stat st;
 		if (fstat(v->fd, &st) < 0)
 			return err_set(err, errno, "volume %s", v->src);
+		snprintf(dst, sizeof(dst), "%s", v->dst);
 		if ((S_ISDIR(st.st_mode) ? ensure_dir(v->dst, err) :
-		     ensure_file(v->dst, err)) < 0)
+		     ensure_file(v->dst, dst, err)) < 0)
 			return -1;
-		if (tree_move(v->fd, v->dst) < 0)
+		if (tree_move(v->fd, dst) < 0)
 			return err_set(err, errno, "volume %s:%s", v->src, v->dst);
-		if (v->ro && remount_ro(v->dst, 0, err) < 0)
+		if (v->ro && remount_ro(dst, 0, err) < 0)
 			return -1;
 	}
 	return 0;
@@ -440,10 +468,10 @@ static int mount_volumes(struct rootfs_spec *r, struct md_err *err)
 static int mount_etc_files(const int *etcfd, struct md_err *err)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(etc_files); i++) {
-		char dst[64];
+		char path[64], dst[PATH_MAX];
 
-		snprintf(dst, sizeof(dst), "/etc/%s", etc_files[i]);
-		if (ensure_file(dst, err) < 0)
+		snprintf(path, sizeof(path), "/etc/%s", etc_files[i]);
+		if (ensure_file(path, dst, err) < 0)
 			return -1;
 		if (tree_move(etcfd[i], dst) < 0)
 			return err_set(err, errno, "rootfs: %s", dst);
