@@ -303,7 +303,7 @@ static int dev_trees(int *devfd, struct md_err *err)
 	return 0;
 }
 
-static int premount_overlay(const struct rootfs_spec *r)
+int rootfs_overlay_tree(const struct rootfs_spec *r)
 {
 	const char *p = r->lowerdir, *e;
 	char path[256];
@@ -357,16 +357,14 @@ int rootfs_dev_tree(void)
 	return m;
 }
 
-void rootfs_prepare(const struct rootfs_spec *r, int with_dev, int *pre)
+int rootfs_etc_trees(const struct rootfs_spec *r, int dev, int *fds)
 {
 	struct md_err err;
 
-	for (int i = 0; i < PRE_N; i++)
-		pre[i] = -1;
-	pre[PRE_OVERLAY] = premount_overlay(r);
-	if (with_dev && (pre[PRE_DEV] = rootfs_dev_tree()) >= 0 &&
-	    etc_trees(pre[PRE_DEV], r, &pre[PRE_ETC], &err) < 0)
-		close_all(&pre[PRE_ETC], ARRAY_SIZE(etc_files));
+	if (etc_trees(dev, r, fds, &err) == 0)
+		return 0;
+	close_all(fds, ARRAY_SIZE(etc_files));
+	return -1;
 }
 
 static int mount_overlay(struct rootfs_spec *r, int premounted,

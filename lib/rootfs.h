@@ -39,16 +39,16 @@ struct rootfs_spec {
  * them). The overlay needs Linux 6.8 ("lowerdir+"), the /dev tree 6.15
  * (mounts on a detached tree). */
 enum { PRE_OVERLAY, PRE_DEV, PRE_ETC, PRE_N = PRE_ETC + 3 };
-/* The overlay and, with_dev, /dev and the /etc files' trees: md makes
- * these in its own mount namespace while the container's first process
- * makes its namespaces. */
-void rootfs_prepare(const struct rootfs_spec *r, int with_dev, int *pre);
-/* /dev alone (tmpfs, device nodes, links, pts, shm), or -1: the first
- * process makes it if it has nothing else to do meanwhile. Only system
- * calls and the stack. */
-int rootfs_dev_tree(void);
+/* md makes the overlay, and /dev and the /etc files' trees unless the
+ * container's first process was done with its namespaces first and made
+ * /dev itself (only system calls and the stack in rootfs_dev_tree). Each
+ * is an fd or -1. */
+int rootfs_overlay_tree(const struct rootfs_spec *r);
+int rootfs_dev_tree(void);	/* tmpfs, device nodes, links, pts, shm */
+/* The /etc files on the /dev tree dev, into fds[3]; -1 if it cannot. */
+int rootfs_etc_trees(const struct rootfs_spec *r, int dev, int *fds);
 /* Builds the root in the caller's new mount namespace and enters it.
- * pre: rootfs_prepare's PRE_N fds (all closed here). */
+ * pre: PRE_N fds made ahead, or -1 (all closed here). */
 int rootfs_setup(struct rootfs_spec *r, int *pre, struct md_err *err);
 
 #endif

@@ -659,7 +659,12 @@ int run_finish(struct run_spec *r, struct run_proc *p, int *status,
 
 	/* Much of the root is made here, while the child makes its
 	 * namespaces (the overlay is the slowest part on ext4). */
-	rootfs_prepare(&r->rootfs, claim_dev(p, DEV_BY_MD), pre);
+	for (int i = 0; i < PRE_N; i++)
+		pre[i] = -1;
+	pre[PRE_OVERLAY] = rootfs_overlay_tree(&r->rootfs);
+	if (claim_dev(p, DEV_BY_MD) &&
+	    (pre[PRE_DEV] = rootfs_dev_tree()) >= 0)
+		rootfs_etc_trees(&r->rootfs, pre[PRE_DEV], &pre[PRE_ETC]);
 	sent = send_fds(p->sock[0], pre, PRE_N);
 	for (int i = 0; i < PRE_N; i++)
 		if (pre[i] >= 0)
