@@ -513,7 +513,6 @@ int container_remove(struct store *s, const struct container *c,
 	pid_t pid;
 	int rm, rc;
 
-	name_release(s, c->name, id);
 	snprintf(dir, sizeof(dir), "containers/%s", id);
 	snprintf(tmp, sizeof(tmp), "tmp/rm-%s", id);
 	/* rm.lock shared, taken before the directory is in tmp/ and kept by
@@ -523,6 +522,7 @@ int container_remove(struct store *s, const struct container *c,
 		close_if(hold_fd);
 		return -1;
 	}
+	name_release(s, c->name, id);
 	/* Out of sight first, so that a crash never leaves half of one. */
 	if (renameat(s->fd, dir, s->fd, tmp) < 0) {
 		close(rm);
@@ -530,6 +530,12 @@ int container_remove(struct store *s, const struct container *c,
 		return errno == ENOENT ? 0 : err_set(err, errno, "remove container %s", id);
 	}
 	if (detach) {
+		/* Not into the remover: busy.lock (a pull's) would keep
+		 * md-rmi's GC waiting on it. */
+		if (s->busy >= 0) {
+			close(s->busy);
+			s->busy = -1;
+		}
 		remover.store_fd = s->fd;
 		remover.hold_fd = hold_fd;
 		remover.has_cg = cg != NULL;

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -34,6 +35,10 @@
 #define MOUNT_ATTR_NODEV 4
 #define MOUNT_ATTR_NOEXEC 8
 #define MOUNT_ATTR_STRICTATIME 0x20
+
+struct mount_attr_v0 {
+	uint64_t attr_set, attr_clr, propagation, userns_fd;
+};
 
 static const char *const devices[] = {
 	"null", "zero", "full", "random", "urandom", "tty",
@@ -91,10 +96,10 @@ static int ensure_dir(const char *path, struct md_err *err)
 	return 0;
 }
 
-/* A mount point for a file: path, or the file its symlinks lead to (as
- * runc does; after pivot_root and before /proc, nothing leads out of the
- * new root), made empty if missing, its directory too. The path to mount
- * on goes to out (size PATH_MAX). */
+/* A mount point for a file: path, or the regular file its symlinks lead
+ * to (as runc does; after pivot_root and before /proc, nothing leads out
+ * of the new root), made empty if missing, its directory too. The path to
+ * mount on goes to out (size PATH_MAX). */
 static int ensure_file(const char *path, char *out, struct md_err *err)
 {
 	char link[PATH_MAX], *slash;
@@ -105,7 +110,7 @@ static int ensure_file(const char *path, char *out, struct md_err *err)
 	snprintf(out, PATH_MAX, "%s", path);
 	for (int hops = 0; hops < 16; hops++) {
 		if (lstat(out, &st) == 0) {
-			if (S_ISREG(st.st_mode) || S_ISCHR(st.st_mode))
+			if (S_ISREG(st.st_mode) || (!hops && S_ISCHR(st.st_mode)))
 				return 0;
 			if (!S_ISLNK(st.st_mode))
 				return err_set(err, 0, "rootfs: %s is not a file in "
@@ -286,17 +291,26 @@ static void close_all(int *fds, size_t n)
 		}
 }
 
-/* The host's device nodes, as detached mounts; tty may be missing. */
-static int dev_trees(int *devfd, struct md_err *err)
+/* The host's device nodes, as detached mounts; tty may be missing.
+ * Taken from a shared /dev (md's mount namespace), a clone is a peer of
+ * the host's: private first, or whatever is mounted on it later (an
+ * image's file, a volume) would show on the host's node as well. Taken
+ * after / was made private (rootfs_setup), it is private already. */
+static int dev_trees(int *devfd, int from_shared, struct md_err *err)
 {
+	struct mount_attr_v0 priv = { .propagation = MS_PRIVATE };
 	char p[32];
 
 	for (size_t i = 0; i < ARRAY_SIZE(devices); i++) {
 		snprintf(p, sizeof(p), "/dev/%s", devices[i]);
 		devfd[i] = tree_of(p, 0);
-		if (devfd[i] < 0 && strcmp(devices[i], "tty")) {
+		if (devfd[i] < 0 && !strcmp(devices[i], "tty"))
+			continue;
+		if (devfd[i] < 0 || (from_shared &&
+		    syscall(SYS_mount_setattr, devfd[i], "", AT_EMPTY_PATH,
+			    &priv, sizeof(priv)) < 0)) {
 			err_set(err, errno, "rootfs: open_tree %s", p);
-			close_all(devfd, i);
+			close_all(devfd, i + 1);
 			return -1;
 		}
 	}
@@ -345,7 +359,7 @@ int rootfs_dev_tree(void)
 		   MOUNT_ATTR_NODEV | MOUNT_ATTR_STRICTATIME);
 	if (m < 0)
 		return -1;
-	if (dev_trees(devfd, &err) < 0) {
+	if (dev_trees(devfd, 1, &err) < 0) {
 		close(m);
 		return -1;
 	}
@@ -473,8 +487,9 @@ static int mount_etc_files(const int *etcfd, struct md_err *err)
 			return -1;
 		if (tree_move(etcfd[i], dst) < 0)
 			return err_set(err, errno, "rootfs: %s", dst);
+		/* (EBUSY: the image's link led onto it; it stays.) */
 		snprintf(dst, sizeof(dst), "/dev/.md-%s", etc_files[i]);
-		if (unlink(dst) < 0)
+		if (unlink(dst) < 0 && errno != EBUSY)
 			return err_set(err, errno, "rootfs: %s", dst);
 	}
 	return 0;
@@ -487,7 +502,7 @@ static int setup(struct rootfs_spec *r, int *pre, int *devfd,
 	if (do_mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL, err) < 0)
 		return -1;
 	/* Host objects, taken before the host's tree is out of reach. */
-	if (pre[PRE_DEV] < 0 && dev_trees(devfd, err) < 0)
+	if (pre[PRE_DEV] < 0 && dev_trees(devfd, 0, err) < 0)
 		return -1;
 	for (size_t i = 0; i < r->nvols; i++)
 		if ((r->vols[i].fd = tree_of(r->vols[i].src, 1)) < 0)

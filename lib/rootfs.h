@@ -39,10 +39,8 @@ struct rootfs_spec {
  * them). The overlay needs Linux 6.8 ("lowerdir+"), the /dev tree 6.15
  * (mounts on a detached tree). */
 enum { PRE_OVERLAY, PRE_DEV, PRE_ETC, PRE_N = PRE_ETC + 3 };
-/* md makes the overlay, and /dev and the /etc files' trees unless the
- * container's first process was done with its namespaces first and made
- * /dev itself (only system calls and the stack in rootfs_dev_tree). Each
- * is an fd or -1. */
+/* md makes these in its own mount namespace while the container's first
+ * process makes its namespaces. Each is an fd or -1. */
 int rootfs_overlay_tree(const struct rootfs_spec *r);
 int rootfs_dev_tree(void);	/* tmpfs, device nodes, links, pts, shm */
 /* The /etc files on the /dev tree dev, into fds[3]; -1 if it cannot. */

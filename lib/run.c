@@ -190,6 +190,13 @@ static int recv_fds(int sock, int *fds, int n)
 	for (int i = 0; i < n; i++)
 		if (buf[0] & (1 << i) && k < have)
 			memcpy(&fds[i], CMSG_DATA(cm) + k++ * sizeof(int), sizeof(int));
+	/* Cut short (out of fds): which came is unsure, so none did. */
+	if (mh.msg_flags & MSG_CTRUNC)
+		for (int i = 0; i < n; i++)
+			if (fds[i] >= 0) {
+				close(fds[i]);
+				fds[i] = -1;
+			}
 	return 0;
 }
 
@@ -234,16 +241,6 @@ static int close_fds_except(int keep1, int keep2)
  * while md prepares the rest of the spec, the child makes its namespaces,
  * then waits on go; from then on md sleeps until the exec. */
 enum { GO_WAIT, GO_SLEEPING, GO_ON, GO_ABORT };
-/* Who of the two, each done with its own part, makes /dev ahead. */
-enum { DEV_BY_CHILD = 1, DEV_BY_MD };
-
-static int claim_dev(struct run_proc *p, int who)
-{
-	int none = 0;
-
-	return __atomic_compare_exchange_n(&p->dev_by, &none, who, 0,
-					   __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
-}
 
 static void child_wait_go(int *go)
 {
@@ -269,7 +266,7 @@ static int child_main(void *arg)
 	struct run_proc *p = arg;
 	struct run_spec *r = p->r;
 	const struct cgroup *cg = &p->cg;
-	int errfd = p->errfd[1], sock = p->sock[1], pre[PRE_N], dev = -1;
+	int errfd = p->errfd[1], sock = p->sock[1], pre[PRE_N];
 	struct md_err err = { 0 };
 	struct user_ids u;
 
@@ -293,8 +290,6 @@ static int child_main(void *arg)
 		child_fail(errfd, 125, "sethostname failed");
 	if (r->new_net && loopback_up(&err) < 0)
 		child_fail(errfd, 125, err.msg);
-	if (claim_dev(p, DEV_BY_CHILD))
-		dev = rootfs_dev_tree();
 	child_wait_go(&p->go);
 	if (p->go == GO_ABORT)
 		_exit(125);
@@ -310,8 +305,6 @@ static int child_main(void *arg)
 	/* What md prepared of the root. */
 	if (recv_fds(sock, pre, PRE_N) < 0)
 		child_fail(errfd, 125, "rootfs: cannot receive md's mounts");
-	if (dev >= 0)
-		pre[PRE_DEV] = dev;
 	if (rootfs_setup(&r->rootfs, pre, &err) < 0)
 		child_fail(errfd, 125, err.msg);
 	if (r->tty)
@@ -662,18 +655,16 @@ int run_finish(struct run_spec *r, struct run_proc *p, int *status,
 	for (int i = 0; i < PRE_N; i++)
 		pre[i] = -1;
 	pre[PRE_OVERLAY] = rootfs_overlay_tree(&r->rootfs);
-	if (claim_dev(p, DEV_BY_MD) &&
-	    (pre[PRE_DEV] = rootfs_dev_tree()) >= 0)
+	if ((pre[PRE_DEV] = rootfs_dev_tree()) >= 0)
 		rootfs_etc_trees(&r->rootfs, pre[PRE_DEV], &pre[PRE_ETC]);
 	sent = send_fds(p->sock[0], pre, PRE_N);
 	for (int i = 0; i < PRE_N; i++)
 		if (pre[i] >= 0)
 			close(pre[i]);
-	if (sent < 0) {
-		err_set(err, errno, "rootfs: pass mounts to the container");
-		run_abort(p);
-		return -1;
-	}
+	/* Else none: the child makes it all (if it is still there; if it
+	 * failed meanwhile, its report follows). */
+	if (sent < 0)
+		send_fds(p->sock[0], pre, 0);
 	if (!p->cg_made && make_cgroup(r, p, err) < 0) {
 		run_abort(p);
 		return -1;

@@ -51,7 +51,6 @@ struct run_proc {
 	sigset_t oldmask;	/* md's signal mask before */
 	cpu_set_t cpus;		/* md's CPUs: the child's again at go */
 	int spread;		/* the child was sent off md's CPU */
-	int dev_by;		/* who makes /dev ahead: 0 none yet, DEV_BY_* */
 };
 
 /* Starts the container's first process, which makes its namespaces
