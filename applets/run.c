@@ -40,7 +40,7 @@ const char run_usage[] =
 "      --network none|host  Network (default none: loopback only)\n"
 "      --cap-add CAP        Add a capability (or ALL)\n"
 "      --cap-drop CAP       Drop a capability (or ALL)\n"
-"      --privileged         All capabilities, no seccomp, no masked paths\n"
+"      --privileged         All capabilities and devices, no seccomp or masks\n"
 "  -m, --memory BYTES       Memory limit (e.g. 64m; no swap beyond it)\n"
 "      --cpus N             Number of CPUs (e.g. 0.5)\n"
 "  -c, --cpu-shares N       CPU shares (relative weight)\n"

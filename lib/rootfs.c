@@ -2,6 +2,7 @@
  * first process, as root of its new namespaces, before exec. */
 #include "rootfs.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -211,11 +212,68 @@ static int fs_new(const char *type, const char *source,
 
 static const char *const dev_opts[] = { "mode", "755", "size", "65536k", NULL };
 
+/* What a new /dev holds besides device nodes. */
+static const char *const dev_own[] = {
+	"fd", "stdin", "stdout", "stderr", "ptmx", "pts", "shm", "mqueue",
+};
+
+/* --privileged: the device nodes of the host's /dev (dir), made anew in m
+ * with their numbers, modes and owners, in the directories they are in,
+ * as runc does; not those of other file systems mounted there (pts, shm,
+ * hugepages), nor what a new /dev has of its own. */
+static int host_nodes(int m, int dir, int depth, struct md_err *err)
+{
+	struct stat top, st;
+	struct dirent *de;
+	DIR *d;
+	int rc = 0;
+
+	if (fstat(dir, &top) < 0 || !(d = fdopendir(dup(dir))))
+		return err_set(err, errno, "rootfs: the host's /dev");
+	while (rc == 0 && (de = readdir(d))) {
+		size_t i = 0;
+		while (!depth && i < ARRAY_SIZE(dev_own) &&
+		       strcmp(de->d_name, dev_own[i]))
+			i++;
+		if (de->d_name[0] == '.' || (!depth && i < ARRAY_SIZE(dev_own)) ||
+		    fstatat(dir, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
+			/* (mode again: mknod's is cut by the umask) */
+			if ((mknodat(m, de->d_name, st.st_mode & (S_IFMT | 07777),
+				     st.st_rdev) < 0 && errno != EEXIST) ||
+			    fchownat(m, de->d_name, st.st_uid, st.st_gid,
+				     AT_SYMLINK_NOFOLLOW) < 0 ||
+			    fchmodat(m, de->d_name, st.st_mode & 07777, 0) < 0)
+				rc = err_set(err, errno, "rootfs: /dev/%s", de->d_name);
+		} else if (S_ISDIR(st.st_mode) && st.st_dev == top.st_dev &&
+			   depth < 4) {
+			int sub = openat(dir, de->d_name, O_RDONLY | O_DIRECTORY |
+					 O_NOFOLLOW | O_CLOEXEC), msub = -1;
+			if (sub >= 0 && (mkdirat(m, de->d_name, st.st_mode & 07777) == 0 ||
+					 errno == EEXIST))
+				msub = openat(m, de->d_name, O_RDONLY | O_DIRECTORY |
+					      O_NOFOLLOW | O_CLOEXEC);
+			rc = msub < 0 ? err_set(err, errno, "rootfs: /dev/%s",
+						de->d_name) :
+			     host_nodes(msub, sub, depth + 1, err);
+			if (sub >= 0)
+				close(sub);
+			if (msub >= 0)
+				close(msub);
+		}
+	}
+	closedir(d);
+	return rc;
+}
+
 /* A new /dev tmpfs whose root is fd m (attached or not): the host's
- * device nodes (devfd: detached trees of them, attached here), the links,
- * /dev/pts and /dev/shm mounted, /dev/mqueue a directory (mqueue shows the
- * IPC namespace of whoever mounts it: the child does). */
-static int dev_populate(int m, const int *devfd, struct md_err *err)
+ * device nodes (devfd: detached trees of them, attached here; or, with
+ * --privileged, all of hostdev's, made anew), the links, /dev/pts and
+ * /dev/shm mounted, /dev/mqueue a directory (mqueue shows the IPC
+ * namespace of whoever mounts it: the child does). */
+static int dev_populate(int m, const int *devfd, int hostdev,
+			struct md_err *err)
 {
 	static const char *const links[][2] = {
 		{ "/proc/self/fd", "fd" }, { "/proc/self/fd/0", "stdin" },
@@ -228,6 +286,8 @@ static int dev_populate(int m, const int *devfd, struct md_err *err)
 		NULL };
 	int pts, shm, rc;
 
+	if (hostdev >= 0 && host_nodes(m, hostdev, 0, err) < 0)
+		return -1;
 	/* The tmpfs is new and empty: mount points are made directly. */
 	for (size_t i = 0; i < ARRAY_SIZE(devices); i++)
 		if (devfd[i] >= 0 &&
@@ -343,31 +403,52 @@ int rootfs_overlay_tree(const struct rootfs_spec *r)
 	    fs_set(fs, "workdir", r->work) < 0)
 		goto fail;
 	/* nodev: device nodes shipped in the image stay unusable. */
-	return fs_mount(fs, MOUNT_ATTR_NODEV);
+	return fs_mount(fs, r->privileged ? 0 : MOUNT_ATTR_NODEV);
 fail:
 	close(fs);
 	return -1;
 }
 
-int rootfs_dev_tree(void)
+/* /dev's tmpfs: nodev, unless --privileged (its nodes are usable). */
+static int dev_tmpfs(const struct rootfs_spec *r)
 {
-	int devfd[ARRAY_SIZE(devices)], m;
+	return fs_new("tmpfs", "tmpfs", dev_opts, MOUNT_ATTR_NOSUID |
+		      (r->privileged ? 0 : MOUNT_ATTR_NODEV) |
+		      MOUNT_ATTR_STRICTATIME);
+}
+
+/* The host's device nodes for a new /dev: the usual few as detached
+ * trees, or with --privileged the host's /dev directory. */
+static int dev_sources(const struct rootfs_spec *r, int *devfd, int *hostdev,
+		       int from_shared, struct md_err *err)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(devices); i++)
+		devfd[i] = -1;
+	*hostdev = -1;
+	if (!r->privileged)
+		return dev_trees(devfd, from_shared, err);
+	*hostdev = openat(AT_FDCWD, "/dev", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return *hostdev < 0 ? err_set(err, errno, "rootfs: the host's /dev") : 0;
+}
+
+int rootfs_dev_tree(const struct rootfs_spec *r)
+{
+	int devfd[ARRAY_SIZE(devices)], hostdev, m;
 	struct md_err err;
 
 	/* (/dev first: mounts are listed in the order they were made.) */
-	m = fs_new("tmpfs", "tmpfs", dev_opts, MOUNT_ATTR_NOSUID |
-		   MOUNT_ATTR_NODEV | MOUNT_ATTR_STRICTATIME);
-	if (m < 0)
+	if ((m = dev_tmpfs(r)) < 0)
 		return -1;
-	if (dev_trees(devfd, 1, &err) < 0) {
+	if (dev_sources(r, devfd, &hostdev, 1, &err) < 0) {
 		close(m);
 		return -1;
 	}
-	if (dev_populate(m, devfd, &err) < 0) {
+	if (dev_populate(m, devfd, hostdev, &err) < 0) {
 		close(m);
 		m = -1;
 	}
 	close_all(devfd, ARRAY_SIZE(devices));
+	close_all(&hostdev, 1);
 	return m;
 }
 
@@ -397,24 +478,24 @@ static int mount_overlay(struct rootfs_spec *r, int premounted,
 	if (chdir(r->layers_dir) < 0)
 		return err_set(err, errno, "rootfs: %s", r->layers_dir);
 	/* nodev: device nodes shipped in the image stay unusable. */
-	return do_mount("overlay", r->target, "overlay", MS_NODEV, opts, err);
+	return do_mount("overlay", r->target, "overlay",
+			r->privileged ? 0 : MS_NODEV, opts, err);
 }
 
 /* /dev, made before or here, and the /etc files' trees on it. */
 static int mount_dev(const struct rootfs_spec *r, int *pre, const int *devfd,
-		     struct md_err *err)
+		     int hostdev, struct md_err *err)
 {
 	if (ensure_dir("/dev", err) < 0)
 		return -1;
 	if (pre[PRE_DEV] < 0) {
-		int m = fs_new("tmpfs", "tmpfs", dev_opts, MOUNT_ATTR_NOSUID |
-			       MOUNT_ATTR_NODEV | MOUNT_ATTR_STRICTATIME);
+		int m = dev_tmpfs(r);
 		if (m < 0)
 			return err_set(err, errno, "rootfs: tmpfs for /dev");
 		pre[PRE_DEV] = m;
 		if (tree_move(m, "/dev") < 0)
 			return err_set(err, errno, "rootfs: mount /dev");
-		if (dev_populate(m, devfd, err) < 0)
+		if (dev_populate(m, devfd, hostdev, err) < 0)
 			return -1;
 	} else if (tree_move(pre[PRE_DEV], "/dev") < 0) {
 		return err_set(err, errno, "rootfs: mount /dev");
@@ -495,14 +576,14 @@ static int mount_etc_files(const int *etcfd, struct md_err *err)
 	return 0;
 }
 
-static int setup(struct rootfs_spec *r, int *pre, int *devfd,
+static int setup(struct rootfs_spec *r, int *pre, int *devfd, int *hostdev,
 		 struct md_err *err)
 {
 	/* Nothing done here may propagate back to the host. */
 	if (do_mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL, err) < 0)
 		return -1;
 	/* Host objects, taken before the host's tree is out of reach. */
-	if (pre[PRE_DEV] < 0 && dev_trees(devfd, 0, err) < 0)
+	if (pre[PRE_DEV] < 0 && dev_sources(r, devfd, hostdev, 0, err) < 0)
 		return -1;
 	for (size_t i = 0; i < r->nvols; i++)
 		if ((r->vols[i].fd = tree_of(r->vols[i].src, 1)) < 0)
@@ -527,7 +608,7 @@ static int setup(struct rootfs_spec *r, int *pre, int *devfd,
 	/* What the image's paths decide (mount targets under /dev, /etc and
 	 * volumes) is set up before /proc exists: no magic link such as
 	 * /proc/self/fd/N can then lead a path out of the new root. */
-	if (mount_dev(r, pre, devfd, err) < 0)
+	if (mount_dev(r, pre, devfd, *hostdev, err) < 0)
 		return -1;
 	if (mount_etc_files(&pre[PRE_ETC], err) < 0)
 		return -1;
@@ -538,11 +619,12 @@ static int setup(struct rootfs_spec *r, int *pre, int *devfd,
 		     NULL, err) < 0 ||
 	    ensure_dir("/sys", err) < 0 ||
 	    do_mount("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NOEXEC | MS_NODEV |
-		     MS_RDONLY, NULL, err) < 0)
+		     (r->privileged ? 0 : MS_RDONLY), NULL, err) < 0)
 		return -1;
 	if (r->cgroupns_v2 &&
 	    do_mount("cgroup2", "/sys/fs/cgroup", "cgroup2", MS_NOSUID |
-		     MS_NOEXEC | MS_NODEV | MS_RDONLY, NULL, err) < 0)
+		     MS_NOEXEC | MS_NODEV | (r->privileged ? 0 : MS_RDONLY),
+		     NULL, err) < 0)
 		return -1;
 	if (!r->privileged && mask_paths(err) < 0)
 		return -1;
@@ -553,14 +635,15 @@ static int setup(struct rootfs_spec *r, int *pre, int *devfd,
 
 int rootfs_setup(struct rootfs_spec *r, int *pre, struct md_err *err)
 {
-	int devfd[ARRAY_SIZE(devices)], rc;
+	int devfd[ARRAY_SIZE(devices)], hostdev = -1, rc;
 
 	for (size_t i = 0; i < ARRAY_SIZE(devices); i++)
 		devfd[i] = -1;
 	for (size_t i = 0; i < r->nvols; i++)
 		r->vols[i].fd = -1;
-	rc = setup(r, pre, devfd, err);
+	rc = setup(r, pre, devfd, &hostdev, err);
 	close_all(devfd, ARRAY_SIZE(devices));
+	close_all(&hostdev, 1);
 	close_all(pre, PRE_N);
 	for (size_t i = 0; i < r->nvols; i++)
 		if (r->vols[i].fd >= 0)

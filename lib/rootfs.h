@@ -30,7 +30,8 @@ struct rootfs_spec {
 	struct volume *vols;
 	size_t nvols;
 	int readonly;		/* --read-only */
-	int privileged;		/* no masked or read-only /proc paths */
+	int privileged;		/* no masked or read-only paths, no nodev,
+				 * the host's device nodes */
 	int cgroupns_v2;	/* mount cgroup2 at /sys/fs/cgroup */
 };
 
@@ -42,7 +43,9 @@ enum { PRE_OVERLAY, PRE_DEV, PRE_ETC, PRE_N = PRE_ETC + 3 };
 /* md makes these in its own mount namespace while the container's first
  * process makes its namespaces. Each is an fd or -1. */
 int rootfs_overlay_tree(const struct rootfs_spec *r);
-int rootfs_dev_tree(void);	/* tmpfs, device nodes, links, pts, shm */
+/* tmpfs, device nodes (all of the host's with r->privileged), links,
+ * pts, shm */
+int rootfs_dev_tree(const struct rootfs_spec *r);
 /* The /etc files on the /dev tree dev, into fds[3]; -1 if it cannot. */
 int rootfs_etc_trees(const struct rootfs_spec *r, int dev, int *fds);
 /* Builds the root in the caller's new mount namespace and enters it.

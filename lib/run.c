@@ -655,7 +655,7 @@ int run_finish(struct run_spec *r, struct run_proc *p, int *status,
 	for (int i = 0; i < PRE_N; i++)
 		pre[i] = -1;
 	pre[PRE_OVERLAY] = rootfs_overlay_tree(&r->rootfs);
-	if ((pre[PRE_DEV] = rootfs_dev_tree()) >= 0)
+	if ((pre[PRE_DEV] = rootfs_dev_tree(&r->rootfs)) >= 0)
 		rootfs_etc_trees(&r->rootfs, pre[PRE_DEV], &pre[PRE_ETC]);
 	sent = send_fds(p->sock[0], pre, PRE_N);
 	for (int i = 0; i < PRE_N; i++)
