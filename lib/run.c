@@ -271,7 +271,8 @@ static int child_main(void *arg)
 	struct user_ids u;
 
 	/* Until go: only system calls and the stack (md runs meanwhile and
-	 * owns the heap). */
+	 * owns the heap), and none that may fail in the normal course: errno
+	 * is md's too. */
 	sigprocmask(SIG_SETMASK, &p->oldmask, NULL);
 	/* No host fd may reach the container, nor be reachable through
 	 * /proc/self/fd while the image's paths are resolved. */
