@@ -104,14 +104,14 @@ fetch() {
 		tmp=$(mktemp -d "$PWD/.fetch.XXXXXX")
 		if (cd "$tmp" && apt-get source -qq --download-only "$1=$v") \
 			>"$tmp.log" 2>&1 &&
-			(cd "$tmp" && verify "$(dsc_name "$1" "$v")"); then
+			(cd "$tmp" && verify "$(dsc_name "$1" "$v")") >>"$tmp.log" 2>&1; then
 			mv "$tmp"/* .
 			rm -rf "$tmp" "$tmp.log"
 			say "$1: fetched source $v"
 			echo "$v"; return 0
 		fi
-		say "$1 $v: $(grep -m1 -E '^E:|differs|missing' "$tmp.log" 2>/dev/null ||
-			echo 'download or checksum failed'), trying an older version"
+		why=$(grep -m1 -E '^E:|differs|missing|no Checksums' "$tmp.log" | sed 's/^deps: //')
+		say "$1 $v: ${why:-download failed}; trying an older version"
 		rm -rf "$tmp" "$tmp.log"
 	done
 	say "$1: no source version could be downloaded and verified ($(echo $list))"
