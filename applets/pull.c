@@ -67,13 +67,24 @@ static void progress(void *user, const struct pull_layer *l, size_t n)
 	fflush(stdout);
 }
 
+/* A mirror that failed: one line, and the progress drawn anew below it. */
+static void notice(void *user, const char *msg)
+{
+	struct view *v = user;
+
+	fflush(stdout);
+	fprintf(stderr, "md-pull: %s\n", msg);
+	if (v)
+		v->shown = 0;
+}
+
 int pull_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "quiet", no_argument, 0, 'q' },
 		{ "platform", required_argument, 0, 'P' },
 		APPLET_LONGOPTS, { 0 } };
-	struct pull_opts o = { .workers = 2 };
+	struct pull_opts o = { .workers = 2, .notice = notice };
 	struct view v = { 0 };
 	struct store s;
 	struct md_err err;

@@ -126,6 +126,7 @@ struct puller {
 	size_t njobs, next;
 	pthread_mutex_t mu;
 	int failed;
+	int mirror_left;	/* said so already */
 	struct md_err err;	/* the first failure */
 };
 
@@ -133,6 +134,17 @@ static void report(struct puller *p)
 {
 	if (p->o->progress)
 		p->o->progress(p->o->user, p->layers, p->nlayers);
+}
+
+/* Each worker's session may leave a failing mirror: one line says so. */
+static void mirror_left(void *user, const char *msg)
+{
+	struct puller *p = user;
+
+	pthread_mutex_lock(&p->mu);
+	if (!p->mirror_left++ && p->o->notice)
+		p->o->notice(p->o->user, msg);
+	pthread_mutex_unlock(&p->mu);
 }
 
 struct feed {
@@ -206,10 +218,14 @@ static void *worker(void *arg)
 	registry_clone(&reg, p->reg);
 	for (;;) {
 		struct job *j = NULL;
+		int left;
 		pthread_mutex_lock(&p->mu);
 		if (!p->failed && p->next < p->njobs)
 			j = &p->jobs[p->next++];
+		left = p->mirror_left;
 		pthread_mutex_unlock(&p->mu);
+		if (left)	/* another worker found the mirror failing */
+			registry_drop_mirror(&reg);
 		if (!j)
 			break;
 		if (pull_layer(p, &reg, j, &err) < 0) {
@@ -236,7 +252,6 @@ static int pull_layers(struct puller *p, struct md_err *err)
 		n = PULL_WORKERS_MAX;
 	if (n > p->njobs)
 		n = p->njobs;
-	pthread_mutex_init(&p->mu, NULL);
 	for (size_t i = 0; i < n; i++)
 		if (pthread_create(&th[i], NULL, worker, p)) {
 			n = i;
@@ -306,6 +321,9 @@ int pull_image(struct store *s, const char *refstr, const struct pull_opts *o,
 	ref_format_full(&r, full, sizeof(full));
 	if (registry_open(&reg, &r, s->root, err) < 0)
 		return -1;
+	pthread_mutex_init(&p.mu, NULL);
+	reg.mirror_left = mirror_left;
+	reg.user = &p;
 	if (get_manifest(&reg, &r, &plat, &m, &doc, digest, err) < 0)
 		goto out;
 	cfg = json_get(doc, "config");

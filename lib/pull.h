@@ -23,6 +23,9 @@ struct pull_opts {
 	int workers;		/* concurrent layer downloads (>= 1) */
 	/* Called (serialized) when a layer's state or byte count changes. */
 	void (*progress)(void *user, const struct pull_layer *layers, size_t n);
+	/* Called (serialized, once) when a failed mirror is left for the
+	 * registry itself, with one line saying why; may be NULL. */
+	void (*notice)(void *user, const char *msg);
 	void *user;
 };
 

@@ -28,21 +28,77 @@ static void client_timeouts(struct http_client *hc)
 		hc->connect_timeout_ms = hc->read_timeout_ms = s * 1000;
 }
 
+/* Requests go to the registry itself, with its own settings. */
+static void use_registry(struct registry *r)
+{
+	r->mirror[0] = 0;
+	snprintf(r->host, sizeof(r->host), "%s", r->name);
+	snprintf(r->base, sizeof(r->base), "https://%.290s", r->api_host);
+	r->tls.ca_file = r->conf.ca[0] ? r->conf.ca : NULL;
+	r->tls.insecure = r->conf.insecure;
+	/* Nothing of the mirror's session goes to the registry. */
+	explicit_bzero(r->authz, sizeof(r->authz));
+	explicit_bzero(&r->cred, sizeof(r->cred));
+	r->cred_state = 0;
+	r->plain_tried = 0;
+}
+
+/* Requests go to the mirror, a registry of its own: as Docker's certs.d,
+ * the md.ini section of the URL's host[:port] gives its ca and insecure,
+ * and credentials are looked up under that name. */
+static int use_mirror(struct registry *r, struct md_err *err)
+{
+	const char *m = r->conf.mirror, *auth;
+	struct http_url u;
+	size_t n = strlen(m);
+
+	while (n > 0 && m[n - 1] == '/')
+		n--;
+	if (http_url_parse(m, &u, NULL) < 0 || u.userinfo ||
+	    strpbrk(m, "?#") || n >= sizeof(r->mirror))
+		return err_set(err, 0, "%s: [registry \"%s\"] mirror %s: want "
+			       "https://HOST[:PORT] (credentials go in the "
+			       "mirror's own section)", config_path(), r->name, m);
+	auth = strstr(m, "://") + 3;
+	snprintf(r->host, sizeof(r->host), "%.*s", (int)strcspn(auth, "/"), auth);
+	if (config_registry(r->host, &r->mconf, err) < 0)
+		return -1;
+	snprintf(r->mirror, sizeof(r->mirror), "%.*s", (int)n, m);
+	strcpy(r->base, r->mirror);
+	r->tls.ca_file = r->mconf.ca[0] ? r->mconf.ca : NULL;
+	r->tls.insecure = r->mconf.insecure;
+	return 0;
+}
+
+/* A failed mirror is left for the registry itself, for the rest of the
+ * session; the caller tries again. 0 if there is no mirror to leave. */
+static int mirror_leave(struct registry *r, const struct md_err *why)
+{
+	char msg[sizeof(why->msg) + 600];
+
+	if (!r->mirror[0])
+		return 0;
+	snprintf(msg, sizeof(msg), "mirror %s: %s; pulling from %s", r->mirror,
+		 why->msg, r->name);
+	use_registry(r);
+	if (r->mirror_left)
+		r->mirror_left(r->user, msg);
+	return 1;
+}
+
 int registry_open(struct registry *r, const struct ref *ref,
 		  const char *md_root, struct md_err *err)
 {
 	memset(r, 0, sizeof(*r));
 	r->md_root = md_root;
-	snprintf(r->host, sizeof(r->host), "%s", ref->registry);
+	snprintf(r->name, sizeof(r->name), "%s", ref->registry);
+	snprintf(r->api_host, sizeof(r->api_host), "%s", ref->api_host);
 	snprintf(r->repo, sizeof(r->repo), "%s", ref->repository);
 	if (config_registry(ref->registry, &r->conf, err) < 0)
 		return -1;
-	r->tls.ca_file = r->conf.ca[0] ? r->conf.ca : NULL;
-	r->tls.insecure = r->conf.insecure;
-	if (r->conf.mirror[0])
-		snprintf(r->base, sizeof(r->base), "%.299s", r->conf.mirror);
-	else
-		snprintf(r->base, sizeof(r->base), "https://%s", ref->api_host);
+	use_registry(r);
+	if (r->conf.mirror[0] && use_mirror(r, err) < 0)
+		return -1;
 	http_client_init(&r->hc);
 	client_timeouts(&r->hc);
 	return 0;
@@ -55,11 +111,26 @@ void registry_close(struct registry *r)
 
 int registry_clone(struct registry *dst, const struct registry *src)
 {
+	const struct registry_conf *c;
+
 	*dst = *src;
-	dst->tls.ca_file = dst->conf.ca[0] ? dst->conf.ca : NULL;
+	c = dst->mirror[0] ? &dst->mconf : &dst->conf;
+	dst->tls.ca_file = c->ca[0] ? c->ca : NULL;
 	http_client_init(&dst->hc);
 	client_timeouts(&dst->hc);
 	return 0;
+}
+
+void registry_drop_mirror(struct registry *r)
+{
+	if (r->mirror[0])
+		use_registry(r);
+}
+
+/* A mirror gets one try per request: the registry itself is the retry. */
+static int tries(const struct registry *r)
+{
+	return r->mirror[0] ? 1 : REGISTRY_RETRIES;
 }
 
 /* Failures worth another try: the network, not the data or the peer's
@@ -253,7 +324,7 @@ static int reg_get(struct registry *r, const char *path, const char *accept,
 		req.authorization = r->authz[0] ? r->authz : NULL;
 		memset(resp, 0, sizeof(*resp));
 		if (http_request_follow(&r->hc, &req, 5, resp, NULL, 0, err) < 0) {
-			if (r->conf.insecure && !r->plain_tried &&
+			if (r->tls.insecure && !r->plain_tried &&
 			    !strncmp(r->base, "https://", 8)) {
 				char plain[300];
 				snprintf(plain, sizeof(plain), "http://%s", r->base + 8);
@@ -300,43 +371,52 @@ static int retryable_status(int status)
 	return status == 429 || (status >= 500 && status <= 599);
 }
 
-int registry_manifest(struct registry *r, const char *reference,
-		      struct manifest_doc *m, struct md_err *err)
+/* GETs manifests/REFERENCE until it answers 200, retrying what may pass. */
+static int manifest_open(struct registry *r, const char *reference,
+			 struct http_response *resp, struct md_err *err)
 {
 	char path[300];
-	struct http_response resp;
-	unsigned char d[SHA256_LEN];
-	const char *ct, *dcd;
 	int attempt = 0;
 
-	memset(m, 0, sizeof(*m));
 	snprintf(path, sizeof(path), "manifests/%s", reference);
 	for (;;) {
 		int ra;
-		if (reg_get(r, path, manifest_accept, NULL, &resp, err) < 0) {
-			if (transient(err) && ++attempt < REGISTRY_RETRIES) {
+		if (reg_get(r, path, manifest_accept, NULL, resp, err) < 0) {
+			if (transient(err) && ++attempt < tries(r)) {
 				backoff(attempt, 0);
 				continue;
 			}
 			return -1;
 		}
-		if (!retryable_status(resp.status) || ++attempt >= REGISTRY_RETRIES)
+		if (!retryable_status(resp->status) || ++attempt >= tries(r))
 			break;
-		ra = retry_after(&resp);
-		http_response_end(&resp);
+		ra = retry_after(resp);
+		http_response_end(resp);
 		backoff(attempt, ra);
 	}
-	if (resp.status == 404) {
-		http_response_end(&resp);
-		return err_set(err, 0, "manifest unknown: %s/%s:%s not found",
-			       r->host, r->repo, reference);
-	}
-	if (resp.status != 200) {
+	if (resp->status == 200)
+		return 0;
+	if (resp->status == 404)
+		err_set(err, 0, "manifest unknown: %s/%s:%s not found",
+			r->host, r->repo, reference);
+	else
 		err_set(err, 0, "manifest %s/%s:%s: the registry answered %d",
-			r->host, r->repo, reference, resp.status);
-		http_response_end(&resp);
+			r->host, r->repo, reference, resp->status);
+	http_response_end(resp);
+	return -1;
+}
+
+int registry_manifest(struct registry *r, const char *reference,
+		      struct manifest_doc *m, struct md_err *err)
+{
+	struct http_response resp;
+	unsigned char d[SHA256_LEN];
+	const char *ct, *dcd;
+
+	memset(m, 0, sizeof(*m));
+	if (manifest_open(r, reference, &resp, err) < 0 &&
+	    (!mirror_leave(r, err) || manifest_open(r, reference, &resp, err) < 0))
 		return -1;
-	}
 	ct = http_header(&resp, "Content-Type");
 	snprintf(m->type, sizeof(m->type), "%s", ct ? ct : "");
 	if (strchr(m->type, ';'))
@@ -362,8 +442,8 @@ int registry_manifest(struct registry *r, const char *reference,
 }
 
 /* Opens blobs/DIGEST (from offset), retrying transient failures. */
-static int blob_open(struct registry *r, const char *digest, uint64_t offset,
-		     struct http_response *resp, struct md_err *err)
+static int blob_try(struct registry *r, const char *digest, uint64_t offset,
+		    struct http_response *resp, struct md_err *err)
 {
 	char path[100], range[48];
 	int attempt = 0;
@@ -373,7 +453,7 @@ static int blob_open(struct registry *r, const char *digest, uint64_t offset,
 	for (;;) {
 		int ra;
 		if (reg_get(r, path, NULL, offset ? range : NULL, resp, err) < 0) {
-			if (transient(err) && ++attempt < REGISTRY_RETRIES) {
+			if (transient(err) && ++attempt < tries(r)) {
 				backoff(attempt, 0);
 				continue;
 			}
@@ -381,7 +461,7 @@ static int blob_open(struct registry *r, const char *digest, uint64_t offset,
 		}
 		if (resp->status == 200 || resp->status == 206)
 			return 0;
-		if (!retryable_status(resp->status) || ++attempt >= REGISTRY_RETRIES)
+		if (!retryable_status(resp->status) || ++attempt >= tries(r))
 			break;
 		ra = retry_after(resp);
 		http_response_end(resp);
@@ -394,6 +474,16 @@ static int blob_open(struct registry *r, const char *digest, uint64_t offset,
 			r->host, r->repo, digest, resp->status);
 	http_response_end(resp);
 	return -1;
+}
+
+static int blob_open(struct registry *r, const char *digest, uint64_t offset,
+		     struct http_response *resp, struct md_err *err)
+{
+	if (blob_try(r, digest, offset, resp, err) == 0)
+		return 0;
+	if (!mirror_leave(r, err))
+		return -1;
+	return blob_try(r, digest, offset, resp, err);
 }
 
 int registry_blob_small(struct registry *r, const char *digest, size_t max,
@@ -485,10 +575,16 @@ int registry_blob_stream(struct registry *r, const char *digest,
 		if (n == 0)
 			err_set(err, 0, "blob %s: body shorter than before", digest);
 		/* Progress resets the count, but a server that always cuts
-		 * early does not get retried for ever. */
+		 * early does not get retried for ever; a mirror that does is
+		 * left, and the registry sends the rest. */
 		if (!transient(err) || ++attempt >= REGISTRY_RETRIES ||
-		    ++total >= 4 * REGISTRY_RETRIES)
-			return err_wrap(err, "blob %s/%s", r->host, r->repo);
+		    ++total >= 4 * REGISTRY_RETRIES) {
+			err_wrap(err, "blob %s/%s", r->host, r->repo);
+			if (!mirror_leave(r, err))
+				return -1;
+			attempt = total = 0;
+			continue;
+		}
 		backoff(attempt, 0);
 	}
 }

@@ -1,6 +1,9 @@
 /* A registry client for one repository (OCI distribution API v2):
  * authentication (anonymous, Basic, Bearer tokens), manifests by tag or
- * digest, blobs small (in memory) or streamed with resume and retries. */
+ * digest, blobs small (in memory) or streamed with resume and retries.
+ * A registry with a mirror (md.ini) is reached through the mirror, with
+ * the mirror's own settings, until a request to it fails; from then on
+ * the registry itself serves the session. */
 #ifndef MD_REGISTRY_H
 #define MD_REGISTRY_H
 
@@ -18,16 +21,26 @@
 
 struct registry {
 	struct http_client hc;
-	struct registry_conf conf;
-	struct tls_opts tls;
-	char base[300];		/* "https://host:port" */
-	char host[256];		/* as the user wrote it, for messages */
+	struct registry_conf conf;	/* the registry's md.ini section */
+	struct registry_conf mconf;	/* its mirror's own section */
+	struct tls_opts tls;		/* of the one in use */
+	char base[300];		/* "https://host:port" in use */
+	char host[256];		/* the one in use as md.ini and credential
+				 * files name it ("docker.io", the mirror's
+				 * "host:port"); for messages too */
+	char name[256];		/* the registry, as the user wrote it */
+	char api_host[256];	/* what serves it (registry-1.docker.io) */
+	char mirror[300];	/* the mirror in use, or "" */
 	char repo[REF_PATH_MAX + 1];
 	char authz[8300];	/* Authorization for the registry, or "" */
 	struct auth_cred cred;
 	int cred_state;		/* 0 not looked up, 1 none, 2 have */
 	int plain_tried;	/* insecure: fell back to http:// */
 	const char *md_root;
+	/* Called when a failed mirror is left, with one line saying why and
+	 * what serves the pull now; may be NULL. */
+	void (*mirror_left)(void *user, const char *msg);
+	void *user;
 };
 
 int registry_open(struct registry *r, const struct ref *ref,
@@ -35,6 +48,9 @@ int registry_open(struct registry *r, const struct ref *ref,
 void registry_close(struct registry *r);
 /* Copies a session (settings and token) for another thread. */
 int registry_clone(struct registry *dst, const struct registry *src);
+/* Turns from the mirror (if any) to the registry itself, silently: another
+ * session has left it already. */
+void registry_drop_mirror(struct registry *r);
 
 struct manifest_doc {
 	char *body;

@@ -37,6 +37,24 @@ reg_certs() {
 	cd - >/dev/null
 }
 
+# reg_certs2: another CA (ca2.crt) that the test CA knows nothing of, and
+# its srv2.crt for 127.0.0.1, for a registry the test CA does not vouch for.
+reg_certs2() {
+	cd "$REG" || return 1
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout ca2.key -out ca2.crt \
+		-days 2 -subj "/CN=md test CA 2" \
+		-addext "basicConstraints=critical,CA:TRUE" \
+		-addext "keyUsage=critical,keyCertSign" 2>/dev/null &&
+	openssl req -newkey rsa:2048 -nodes -keyout srv2.key -out srv2.csr \
+		-subj "/CN=srv2" 2>/dev/null &&
+	printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >srv2.ext &&
+	openssl x509 -req -in srv2.csr -CA ca2.crt -CAkey ca2.key \
+		-CAcreateserial -out srv2.crt -days 2 -extfile srv2.ext 2>/dev/null
+	rc=$?
+	cd - >/dev/null
+	return $rc
+}
+
 # reg_start NAME MODE [CERT]: MODE is tls, plain, basic (TLS + htpasswd
 # user md / password "s3cret pass") or token (TLS + the token server).
 # Sets REG_NAME_PORT.

@@ -24,6 +24,10 @@ the files. MODE, the repository's first component, picks the fault:
                    stays open, silent (for 10 minutes)
   e500             500 on the first manifest request, then correct
   e429             429 with Retry-After: 1 on the first blob request
+  e503             503 to every manifest and blob request (a registry
+                   that is down behind its proxy)
+  nolayer          the layer blob is unknown (404); the manifest and
+                   config are served (a mirror that lost a blob)
   redirect         Basic auth md:pw required (401 + WWW-Authenticate
                    Basic); blobs are answered with 307 to PORT2
   badjson          the manifest is malformed JSON
@@ -256,6 +260,8 @@ class Handler(BaseHTTPRequestHandler):
         mode = parts[2]
         if parts[-3] != "bb" or mode not in MODES:
             return self.error(404, "NAME_UNKNOWN", "repository name not known")
+        if mode == "e503":
+            return self.error(503, "UNAVAILABLE", "service unavailable")
         if mode == "redirect" and self.headers.get("Authorization") != BASIC_OK:
             return self.error(401, "UNAUTHORIZED", "authentication required",
                               (("WWW-Authenticate", 'Basic realm="badreg"'),))
@@ -312,7 +318,8 @@ class Handler(BaseHTTPRequestHandler):
         img = self.server.img
         st = self.server.state
         body = img.blobs.get(digest)
-        if body is None or (digest == sha(img.config_difid) and mode != "difid"):
+        if body is None or (digest == sha(img.config_difid) and mode != "difid") or (
+                mode == "nolayer" and digest == img.layer):
             return self.error(404, "BLOB_UNKNOWN", "blob unknown")
         if mode == "e429" and st.bump((repo, "blob")) == 0:
             return self.error(429, "TOOMANYREQUESTS", "slow down",
@@ -352,8 +359,9 @@ class Handler(BaseHTTPRequestHandler):
 
 
 MODES = {"ok", "digest-mismatch", "badconfig", "truncated", "resume",
-         "norange", "stall", "e500", "e429", "redirect", "badjson", "huge",
-         "huge-chunked", "schema1", "ambiguous", "dcd", "difid", "zstd", "pin"}
+         "norange", "stall", "e500", "e429", "e503", "nolayer", "redirect",
+         "badjson", "huge", "huge-chunked", "schema1", "ambiguous", "dcd",
+         "difid", "zstd", "pin"}
 
 
 class Server(ThreadingHTTPServer):
