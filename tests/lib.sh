@@ -72,7 +72,7 @@ expect_no_staging() {
 }
 # No image is registered.
 expect_no_images() {
-	ids=$(md-images -q)
+	ids=$(md-images -q) || { fail "md-images failed"; return 1; }
 	[ -z "$ids" ] || { fail "images registered: $ids"; return 1; }
 	[ -z "$(ls -A "$MD_ROOT/layers" 2>/dev/null)" ] ||
 		{ fail "layers left: $(ls "$MD_ROOT/layers")"; return 1; }
@@ -89,6 +89,8 @@ mount_image() {
 	mkdir -p "$2"
 	set -- "$1" "$(cd "$2" && pwd)"
 	n=$(md-inspect -f layer "$1" | wc -l)
+	[ "$n" -ge 1 ] && [ "$(printf '%s' "$lower" | tr : '\n' | grep -c .)" = "$n" ] ||
+		{ echo "mount_image $1: $n layers, l/ links for: $lower" >&2; return 1; }
 	if [ "$n" -eq 1 ]; then	# overlayfs wants two lower dirs, or an upper
 		mount --bind "$MD_ROOT/l/$lower" "$2"
 	else

@@ -95,7 +95,7 @@ reg_wait() {	# until something listens on the port
 token_start() {
 	TOKEN_PORT=$(free_port)
 	python3 "$TOP/tests/tools/tokenserver.py" $TOKEN_PORT "$REG" \
-		>"$REG/token.log" 2>&1 &
+		>"$REG/tokensrv.log" 2>&1 &
 	REG_PIDS="$REG_PIDS $!"
 	reg_wait $TOKEN_PORT
 }

@@ -348,7 +348,7 @@ static void test_bad_trailers(void)
 	expect_fail("crc member 2", c, sizeof(gz_two), "gzip: CRC mismatch");
 	free(c);
 	/* Block type 3 is reserved in deflate. */
-	c = mutate(gz_hello, n, 10, 0x06, 0);
+	c = mutate(gz_hello, n, 10, 0x04, 0);
 	expect_fail("bad deflate", c, n, "gzip: corrupt data");
 	free(c);
 }

@@ -12,7 +12,7 @@ static int fails;
 	fprintf(stderr, "%s:%d: CHECK(%s)\n", __FILE__, __LINE__, #c); } } while (0)
 
 struct got {
-	char key[64][64], val[64][2048], sec[64][64];
+	char key[64][64], val[64][2048], sec[64][256];
 	int n;
 };
 
@@ -23,7 +23,7 @@ static int collect(void *user, const char *section, const char *key,
 
 	if (g->n == 64)
 		return err_set(err, 0, "too many");
-	snprintf(g->sec[g->n], 64, "%s", section);
+	snprintf(g->sec[g->n], sizeof(g->sec[0]), "%s", section);
 	snprintf(g->key[g->n], 64, "%s", key);
 	snprintf(g->val[g->n], 2048, "%s", value);
 	g->n++;
@@ -84,7 +84,7 @@ int main(void)
 		ini_section(&o, "second");
 		ini_kv(&o, "id", "y");
 		CHECK(ini_parse_buf(o.buf, o.len, "t", 0, collect, &g, &err) == 0);
-		CHECK(g.n == 2 && !strncmp(g.sec[0], sec, 63) &&
+		CHECK(g.n == 2 && !strcmp(g.sec[0], sec) &&
 		      !strcmp(g.sec[1], "second") && !strcmp(g.val[1], "y"));
 		ini_out_free(&o);
 	}
