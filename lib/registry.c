@@ -307,6 +307,8 @@ int registry_manifest(struct registry *r, const char *reference,
 	struct http_response resp;
 	unsigned char d[SHA256_LEN];
 	const char *ct, *dcd;
+	/* name@sha256:... or name:tag, as the user wrote it */
+	const char *sep = strncmp(reference, "sha256:", 7) ? ":" : "@";
 	int attempt = 0;
 
 	memset(m, 0, sizeof(*m));
@@ -328,12 +330,12 @@ int registry_manifest(struct registry *r, const char *reference,
 	}
 	if (resp.status == 404) {
 		http_response_end(&resp);
-		return err_set(err, 0, "manifest unknown: %s/%s:%s not found",
-			       r->host, r->repo, reference);
+		return err_set(err, 0, "manifest unknown: %s/%s%s%s not found",
+			       r->host, r->repo, sep, reference);
 	}
 	if (resp.status != 200) {
-		err_set(err, 0, "manifest %s/%s:%s: the registry answered %d",
-			r->host, r->repo, reference, resp.status);
+		err_set(err, 0, "manifest %s/%s%s%s: the registry answered %d",
+			r->host, r->repo, sep, reference, resp.status);
 		http_response_end(&resp);
 		return -1;
 	}
@@ -347,17 +349,17 @@ int registry_manifest(struct registry *r, const char *reference,
 	m->body = http_read_all(&resp, REGISTRY_MANIFEST_MAX, &m->len, err);
 	http_response_end(&resp);
 	if (!m->body)
-		return err_wrap(err, "manifest %s/%s:%s", r->host, r->repo,
-				reference);
+		return err_wrap(err, "manifest %s/%s%s%s", r->host, r->repo,
+				sep, reference);
 	sha256_buf(m->body, m->len, d);
 	sha256_str(m->digest, d);
 	if (!strncmp(reference, "sha256:", 7) && strcmp(reference, m->digest))
 		return err_set(err, 0, "manifest %s/%s@%s: digest mismatch: got %s",
 			       r->host, r->repo, reference, m->digest);
 	if (!strncmp(dcd_copy, "sha256:", 7) && strcmp(dcd_copy, m->digest))
-		return err_set(err, 0, "manifest %s/%s:%s: digest mismatch: the "
+		return err_set(err, 0, "manifest %s/%s%s%s: digest mismatch: the "
 			       "registry says %s, the body is %s", r->host,
-			       r->repo, reference, dcd_copy, m->digest);
+			       r->repo, sep, reference, dcd_copy, m->digest);
 	return 0;
 }
 
