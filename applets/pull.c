@@ -106,6 +106,8 @@ int pull_main(int argc, char **argv)
 		return applet_usage_error("requires exactly 1 argument");
 	if (workers_from_env(&o))
 		return 125;
+	if (layer_check_privileges(&err) < 0)
+		return applet_fail(&err);
 	if (!quiet && isatty(1)) {
 		clock_gettime(CLOCK_MONOTONIC, &v.start);
 		o.progress = progress;
