@@ -18,6 +18,7 @@ struct applet {
 	const char *name;
 	int (*main)(int argc, char **argv);
 	const char *usage;
+	int reads_config;	/* md.ini: its unknown keys are warned about */
 };
 
 extern const struct applet *applet_cur;

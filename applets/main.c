@@ -8,12 +8,14 @@
 #include <string.h>
 
 #include "applet.h"
+#include "config.h"
 #include "store.h"
 #include "util.h"
 
-#define A(n) { #n, n##_main, n##_usage }
+#define A(n, cfg) { #n, n##_main, n##_usage, cfg }
 static const struct applet applets[] = {
-	A(images), A(import), A(inspect), A(load), A(pull), A(rmi), A(run),
+	A(images, 0), A(import, 0), A(inspect, 0), A(load, 0), A(pull, 1),
+	A(rmi, 0), A(run, 1),
 };
 #undef A
 
@@ -175,6 +177,11 @@ int applet_failf(const char *fmt, ...)
 	return 125;
 }
 
+static void config_warn(void *user, const char *msg)
+{
+	fprintf(stderr, "md-%s: warning: %s\n", applet_cur->name, msg);
+}
+
 int main(int argc, char **argv)
 {
 	const char *base = strrchr(argv[0], '/');
@@ -208,5 +215,11 @@ int main(int argc, char **argv)
 	}
 	/* Our messages carry the applet name already. */
 	opterr = 0;
+	/* A typo in md.ini would be silently ignored; errors reading it are
+	 * the applet's to report. */
+	if (applet_cur->reads_config) {
+		struct md_err err;
+		config_check(config_warn, NULL, &err);
+	}
 	return applet_cur->main(argc, argv);
 }
