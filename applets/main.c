@@ -209,8 +209,8 @@ int main(int argc, char **argv)
 		argv++;
 	}
 	if (!applet_cur) {
-		fprintf(stderr, "md: unknown applet '%s'\n", base);
-		list_applets(stderr);
+		fprintf(stderr, "md: unknown applet '%s'\nSee 'md --help'.\n",
+			base);
 		return 125;
 	}
 	/* Our messages carry the applet name already. */
