@@ -87,7 +87,8 @@ static int bad_option(int c, int argc, char **argv, const char *last,
 	}
 	if (!optopt)
 		return usage_errorf("unknown flag: %.*s", (int)strcspn(arg, "="), arg);
-	if (optopt >= 0x100 || strchr(shortopts, optopt))	/* --flag=value */
+	if (optopt >= 0x100 || strchr(shortopts + (*shortopts == '+'), optopt))
+		/* --flag=value of a flag that takes none */
 		return usage_errorf("flag does not take an argument: %s", arg);
 	return usage_errorf("unknown shorthand flag: '%c' in %s", optopt,
 			    cluster_of(argc, argv, optopt));
