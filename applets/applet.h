@@ -4,6 +4,7 @@
 #define MD_APPLET_H
 
 #include <getopt.h>
+#include <stdint.h>
 
 #include "err.h"
 
@@ -17,18 +18,26 @@ struct applet {
 	const char *name;
 	int (*main)(int argc, char **argv);
 	const char *usage;
+	int reads_config;	/* md.ini: its unknown keys are warned about */
 };
 
 extern const struct applet *applet_cur;
 
 /* getopt_long, plus: -h/--help prints usage to stdout and exits 0;
- * --root DIR sets MD_ROOT; an unknown option or missing argument prints
- * usage to stderr and exits 125. */
+ * --root DIR sets MD_ROOT; an unknown option or a missing argument
+ * prints one line as Docker does ("unknown flag: --x", "flag needs an
+ * argument: 'e' in -e") and the --help hint, and exits 125. */
 int applet_getopt(int argc, char **argv, const char *shortopts,
 		  const struct option *longopts);
-/* Prints usage to stderr with a reason and returns 125. */
+/* Prints "md-NAME: reason" and the --help hint; returns 125. */
 int applet_usage_error(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
+/* A bad flag value, as Docker: invalid argument "ARG" for "FLAG" flag:
+ * WHY, and the hint; returns 125. */
+int applet_flag_error(const char *flag, const char *arg, const char *why);
+/* A flag's integer value in [min, max], strictly; 0, or 125 (said). */
+int applet_flag_int(const char *flag, const char *arg, int64_t min,
+		    int64_t max, int64_t *out);
 /* Prints "md-NAME: msg" for err and returns 125. */
 int applet_fail(const struct md_err *err);
 /* Prints "md-NAME: " + formatted message, returns 125. */

@@ -38,6 +38,8 @@ int import_main(int argc, char **argv)
 		;
 	if (argc - optind < 1 || argc - optind > 2)
 		return applet_usage_error("requires 1 or 2 arguments");
+	if (layer_check_privileges(&err) < 0)
+		return applet_fail(&err);
 	file = argv[optind];
 	if (optind + 1 < argc) {
 		if (ref_parse(argv[optind + 1], &r, &err) < 0)

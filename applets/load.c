@@ -47,6 +47,8 @@ int load_main(int argc, char **argv)
 	}
 	if (optind != argc)
 		return applet_usage_error("accepts no arguments");
+	if (layer_check_privileges(&err) < 0)
+		return applet_fail(&err);
 	if (file && (fd = openat(AT_FDCWD, file, O_RDONLY | O_CLOEXEC)) < 0)
 		return applet_failf("open %s: %s", file, strerror(errno));
 	if (!file && isatty(0))

@@ -8,11 +8,14 @@
 #include <string.h>
 
 #include "applet.h"
+#include "config.h"
 #include "store.h"
+#include "util.h"
 
-#define A(n) { #n, n##_main, n##_usage }
+#define A(n, cfg) { #n, n##_main, n##_usage, cfg }
 static const struct applet applets[] = {
-	A(images), A(import), A(inspect), A(load), A(pull), A(rmi), A(run),
+	A(images, 0), A(import, 0), A(inspect, 0), A(load, 0), A(pull, 1),
+	A(rmi, 0), A(run, 1),
 };
 #undef A
 
@@ -35,11 +38,76 @@ static void list_applets(FILE *f)
 	fputs("Run md-APPLET --help for an applet's options.\n", f);
 }
 
+static void vfail(const char *fmt, va_list ap);
+
+/* Docker's hint after a usage error. */
+static int usage_hint(void)
+{
+	fprintf(stderr, "See 'md-%s --help'.\n", applet_cur->name);
+	return 125;
+}
+
+static int vusage_error(const char *fmt, va_list ap)
+{
+	vfail(fmt, ap);
+	return usage_hint();
+}
+
+static int usage_errorf(const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vusage_error(fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+/* The short option cluster ("-ix") holding c, for the message. */
+static const char *cluster_of(int argc, char **argv, int c)
+{
+	for (int i = 1; i < argc && argv[i] && strcmp(argv[i], "--"); i++)
+		if (argv[i][0] == '-' && argv[i][1] != '-' && strchr(argv[i] + 1, c))
+			return argv[i];
+	return "";
+}
+
+/* What getopt_long refused, as Docker (pflag) says it. */
+static int bad_option(int c, int argc, char **argv, const char *last,
+		      const char *shortopts)
+{
+	const char *arg = optind > 0 && optind <= argc ? argv[optind - 1] : "";
+
+	if (c == ':') {		/* the option is the last argument */
+		if (!strncmp(last, "--", 2))
+			return usage_errorf("flag needs an argument: %s", last);
+		return usage_errorf("flag needs an argument: '%c' in %s", optopt,
+				    last);
+	}
+	if (!optopt)
+		return usage_errorf("unknown flag: %.*s", (int)strcspn(arg, "="), arg);
+	if (optopt >= 0x100 || strchr(shortopts + (*shortopts == '+'), optopt))
+		/* --flag=value of a flag that takes none */
+		return usage_errorf("flag does not take an argument: %s", arg);
+	return usage_errorf("unknown shorthand flag: '%c' in %s", optopt,
+			    cluster_of(argc, argv, optopt));
+}
+
 int applet_getopt(int argc, char **argv, const char *shortopts,
 		  const struct option *longopts)
 {
+	char opts[64];
+	int plus = shortopts[0] == '+';
+
+	/* A leading ':' tells a missing argument from an unknown option. */
+	snprintf(opts, sizeof(opts), "%s:%s", plus ? "+" : "", shortopts + plus);
 	for (;;) {
-		int c = getopt_long(argc, argv, shortopts, longopts, NULL);
+		const char *last = argc > 1 ? argv[argc - 1] : "";
+		int c;
+
+		optopt = 0;
+		c = getopt_long(argc, argv, opts, longopts, NULL);
 		switch (c) {
 		case 'h':
 			/* md-run's -h is --hostname, as in docker run */
@@ -55,10 +123,7 @@ int applet_getopt(int argc, char **argv, const char *shortopts,
 			continue;
 		case '?':
 		case ':':
-			fprintf(stderr, "md-%s: unknown option or missing argument: %s\n",
-				applet_cur->name, argv[optind - 1]);
-			fputs(applet_cur->usage, stderr);
-			exit(125);
+			exit(bad_option(c, argc, argv, last, shortopts));
 		default:
 			return c;
 		}
@@ -75,12 +140,26 @@ static void vfail(const char *fmt, va_list ap)
 int applet_usage_error(const char *fmt, ...)
 {
 	va_list ap;
+	int r;
 
 	va_start(ap, fmt);
-	vfail(fmt, ap);
+	r = vusage_error(fmt, ap);
 	va_end(ap);
-	fputs(applet_cur->usage, stderr);
-	return 125;
+	return r;
+}
+
+int applet_flag_error(const char *flag, const char *arg, const char *why)
+{
+	return usage_errorf("invalid argument \"%s\" for \"%s\" flag: %s", arg,
+			    flag, why);
+}
+
+int applet_flag_int(const char *flag, const char *arg, int64_t min,
+		    int64_t max, int64_t *out)
+{
+	const char *why = parse_int(arg, min, max, out);
+
+	return why ? applet_flag_error(flag, arg, why) : 0;
 }
 
 int applet_fail(const struct md_err *err)
@@ -97,6 +176,11 @@ int applet_failf(const char *fmt, ...)
 	vfail(fmt, ap);
 	va_end(ap);
 	return 125;
+}
+
+static void config_warn(void *user, const char *msg)
+{
+	fprintf(stderr, "md-%s: warning: %s\n", applet_cur->name, msg);
 }
 
 int main(int argc, char **argv)
@@ -126,11 +210,17 @@ int main(int argc, char **argv)
 		argv++;
 	}
 	if (!applet_cur) {
-		fprintf(stderr, "md: unknown applet '%s'\n", base);
-		list_applets(stderr);
+		fprintf(stderr, "md: unknown applet '%s'\nSee 'md --help'.\n",
+			base);
 		return 125;
 	}
 	/* Our messages carry the applet name already. */
 	opterr = 0;
+	/* A typo in md.ini would be silently ignored; errors reading it are
+	 * the applet's to report. */
+	if (applet_cur->reads_config) {
+		struct md_err err;
+		config_check(config_warn, NULL, &err);
+	}
 	return applet_cur->main(argc, argv);
 }

@@ -1,5 +1,6 @@
 /* md-pull: fetch an image from a registry. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -78,6 +79,21 @@ static void notice(void *user, const char *msg)
 		v->shown = 0;
 }
 
+/* MD_PULL_WORKERS: how many layers download at once (default 2). */
+static int workers_from_env(struct pull_opts *o)
+{
+	const char *v = getenv("MD_PULL_WORKERS"), *why;
+	int64_t n;
+
+	if (!v || !*v)
+		return 0;
+	if ((why = parse_int(v, 1, PULL_WORKERS_MAX, &n)))
+		return applet_failf("MD_PULL_WORKERS=%s: %s (1 to %d)", v, why,
+				    PULL_WORKERS_MAX);
+	o->workers = n;
+	return 0;
+}
+
 int pull_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -99,6 +115,10 @@ int pull_main(int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return applet_usage_error("requires exactly 1 argument");
+	if (workers_from_env(&o))
+		return 125;
+	if (layer_check_privileges(&err) < 0)
+		return applet_fail(&err);
 	if (!quiet && isatty(1)) {
 		clock_gettime(CLOCK_MONOTONIC, &v.start);
 		o.progress = progress;

@@ -247,19 +247,27 @@ static int parse_opts(int argc, char **argv, struct opts *o, struct container *c
 		case O_PRIV: o->r.privileged = 1; break;
 		case 'm':
 			if (cg_parse_memory(optarg, &o->lim.memory, &err) < 0)
-				return applet_fail(&err);
+				return applet_flag_error("-m, --memory", optarg, err.msg);
 			break;
 		case O_CPUS:
 			if (cg_parse_cpus(optarg, &o->lim.nano_cpus, &err) < 0)
-				return applet_fail(&err);
+				return applet_flag_error("--cpus", optarg, err.msg);
 			break;
-		case 'c': o->lim.cpu_shares = strtoll(optarg, NULL, 10); break;
+		case 'c':
+			if (applet_flag_int("-c, --cpu-shares", optarg, INT64_MIN,
+					    INT64_MAX, &o->lim.cpu_shares))
+				return 125;
+			break;
 		case O_CPUSET:
 			if (cg_parse_cpuset(optarg, &err) < 0)
 				return applet_fail(&err);
 			o->lim.cpuset_cpus = optarg;
 			break;
-		case O_PIDS: o->lim.pids = strtoll(optarg, NULL, 10); break;
+		case O_PIDS:
+			if (applet_flag_int("--pids-limit", optarg, INT64_MIN,
+					    INT64_MAX, &o->lim.pids))
+				return 125;
+			break;
 		}
 	}
 	if (optind == argc)

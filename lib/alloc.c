@@ -7,11 +7,34 @@
  * not given back: md's processes are short, or, like the monitor, reuse
  * what they free). Bigger blocks are mappings of their own, unmapped on
  * free. Each block has a 16-byte header with its class (or its mapping's
- * size); blocks are 16-byte aligned. md has one thread, and a child that
- * shares its memory (CLONE_VM) allocates only while md waits, so there is
- * no lock. musl's own internal allocations (FILE, DIR) still use its
- * allocator. */
+ * size); blocks are 16-byte aligned.
+ *
+ * Threads: md-pull's layer workers allocate at the same time, so one
+ * mutex guards the free lists and the chunk being carved (mappings need
+ * none). Per-thread caches would not pay: md allocates little while it
+ * streams, and an uncontended lock costs a few nanoseconds.
+ *
+ * Processes that share md's memory (CLONE_VM, no CLONE_THREAD): md-run's
+ * child from its clone to its exec (lib/run.c) and md-run --rm's remover
+ * (lib/container.c) see the same lock, and a normal mutex records no
+ * owner, so one that is not a pthread may take it too. The rule that
+ * keeps them from deadlocking: neither side waits for the other while it
+ * holds the lock, and neither ends holding it. md-run's child allocates
+ * only after go, while md sleeps in read() for its report; the remover
+ * allocates after md has stopped allocating (md only _exits then). A
+ * task killed inside malloc (a signal to the run child between go and
+ * exec) would leave the lock held and md stuck in its next malloc:
+ * another reason the child should own a copy of its memory (DESIGN.md).
+ * A fork (a copy of the memory) while another thread allocates would
+ * copy a held lock: md forks and clones only while it has one thread.
+ *
+ * Inside musl: FILE (fopen, fdopen) and DIR (opendir) come from here, as
+ * do strdup, getline and the like. musl's own internal allocations
+ * (time zone data, locales) call __libc_malloc, which with malloc
+ * replaced is musl's small bump allocator (lite_malloc: a lock of its own,
+ * nothing freed); mallocng is not linked at all. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +53,8 @@ struct hdr {
 	uint64_t size;		/* a mapping's length */
 };
 
+/* Guards free_list and the chunk (see above). */
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static void *free_list[NCLASS];
 static char *chunk_pos, *chunk_end;
 
@@ -85,25 +110,36 @@ static void *map_block(size_t n, size_t align)
 	return p;
 }
 
-void *malloc(size_t n)
+/* A block of class c, from its free list or a chunk (lock held). */
+static void *class_block(int c)
 {
 	struct hdr *h;
-	int c = class_of(n);
+	void *p = free_list[c];
 
-	if (c == NCLASS)
-		return map_block(n, HDR);
-	if (free_list[c]) {
-		void *p = free_list[c];
+	if (p) {
 		free_list[c] = *(void **)p;
 		return p;
 	}
 	h = carve(((size_t)1 << (c + MIN_SHIFT)) + HDR);
-	if (!h) {
-		errno = ENOMEM;
+	if (!h)
 		return NULL;
-	}
 	h->class = c;
 	return (char *)h + HDR;
+}
+
+void *malloc(size_t n)
+{
+	int c = class_of(n);
+	void *p;
+
+	if (c == NCLASS)
+		return map_block(n, HDR);
+	pthread_mutex_lock(&lock);
+	p = class_block(c);
+	pthread_mutex_unlock(&lock);
+	if (!p)
+		errno = ENOMEM;
+	return p;
 }
 
 static struct hdr *hdr_of(void *p)
@@ -128,8 +164,10 @@ void free(void *p)
 		munmap((char *)h - h->offset, h->size);
 		return;
 	}
+	pthread_mutex_lock(&lock);
 	*(void **)p = free_list[h->class];
 	free_list[h->class] = p;
+	pthread_mutex_unlock(&lock);
 }
 
 void *calloc(size_t n, size_t m)

@@ -472,21 +472,38 @@ static int ini_lookup(const char *buf, size_t len, const char *what,
 	return 0;
 }
 
+/* md.ini may hold passwords too: as from auth.ini, they are taken only
+ * from a file that neither group nor others can read or write. */
 static int lookup_md_ini(const char *path, const char *host,
 			 struct auth_cred *out, struct md_err *err)
 {
-	size_t len;
+	cleanup_close int fd = -1;
 	cleanup_free char *buf = NULL;
-	struct md_err e = { 0 };
+	struct stat st;
+	ssize_t n;
+	int r;
 
-	buf = file_read_at(AT_FDCWD, path, AUTH_FILE_MAX, &len, &e);
-	if (!buf) {
-		if (e.errnum == ENOENT)
-			return 1;
-		*err = e;
-		return -1;
+	fd = openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return errno == ENOENT ? 1 : err_set(err, errno, "open %s", path);
+	if (fstat(fd, &st) < 0)
+		return err_set(err, errno, "stat %s", path);
+	if (!(buf = malloc(AUTH_FILE_MAX + 1)))
+		return err_set(err, ENOMEM, "read %s", path);
+	n = read_full(fd, buf, AUTH_FILE_MAX + 1);
+	if (n < 0)
+		return err_set(err, errno, "read %s", path);
+	if (n > AUTH_FILE_MAX)
+		return err_set(err, 0, "read %s: larger than %d bytes", path,
+			       AUTH_FILE_MAX);
+	r = ini_lookup(buf, n, path, host, out, err);
+	if (r == 0 && (st.st_mode & 077)) {
+		explicit_bzero(out, sizeof(*out));
+		return err_set(err, 0, "%s: mode %04o lets others at the "
+			       "password for %s; chmod 600 it", path,
+			       (unsigned)(st.st_mode & 07777), host);
 	}
-	return ini_lookup(buf, len, path, host, out, err);
+	return r;
 }
 
 /* auth.ini holds passwords: refuse one that others could read or write. */

@@ -52,7 +52,8 @@ struct auth_cred {
 
 /* Finds credentials for a registry host ("docker.io", "host:5000"), in
  * order: the [registry "HOST"] section of md_ini (NULL or a missing file
- * is skipped), $md_root/auth.ini (NULL skips; must be owned by the
+ * is skipped; credentials there are refused unless it is mode 0600 or
+ * stricter), $md_root/auth.ini (NULL skips; must be owned by the
  * effective user and not readable by group or others), then
  * $DOCKER_CONFIG/config.json or ~/.docker/config.json "auths" (keys
  * "HOST", "https://HOST/...", and for docker.io also index.docker.io and

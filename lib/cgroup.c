@@ -120,7 +120,7 @@ int cg_parse_cpus(const char *s, int64_t *nano_cpus, struct md_err *err)
 				fr = fr * 10 + (*p - '0');
 				nf++;
 			} else if (*p != '0') {
-				return err_set(err, 0, "invalid cpus '%s': value is too precise", s);
+				return err_set(err, 0, "value is too precise");
 			}
 		}
 		if (!nf && !nd)
@@ -133,7 +133,7 @@ int cg_parse_cpus(const char *s, int64_t *nano_cpus, struct md_err *err)
 	*nano_cpus = (int64_t)(ip * 1000000000 + fr);
 	return 0;
 bad:
-	return err_set(err, 0, "invalid cpus '%s': not a decimal number", s);
+	return err_set(err, 0, "failed to parse %s as a rational number", s);
 }
 
 /* Reads one CPU number; returns the char after it or NULL. */

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "ini.h"
+#include "util.h"
 
 const char *config_path(void)
 {
@@ -78,4 +79,70 @@ int config_defaults(struct md_defaults *out, struct md_err *err)
 	if (!path)
 		return 0;
 	return ini_parse_at(AT_FDCWD, path, INI_RAW, defaults_handler, out, err);
+}
+
+/* What md reads from md.ini; anything else is likely a typo. */
+static const char *const registry_keys[] = {
+	"ca", "insecure", "username", "password", "mirror", NULL };
+static const char *const defaults_keys[] = { "cgroup_parent", NULL };
+
+/* The keys of a section md knows (`defaults`, `registry "HOST"`), or NULL. */
+static const char *const *section_keys(const char *s)
+{
+	const char *q;
+
+	s += strspn(s, " \t");
+	if (!strncmp(s, "defaults", 8) && !s[8 + strspn(s + 8, " \t")])
+		return defaults_keys;
+	if (strncasecmp(s, "registry", 8) || !strchr(" \t", s[8]) || !s[8])
+		return NULL;
+	s += 8 + strspn(s + 8, " \t");
+	if (*s != '"' || !(q = strchr(s + 1, '"')) || q == s + 1)
+		return NULL;
+	return q[1 + strspn(q + 1, " \t")] ? NULL : registry_keys;
+}
+
+struct check_ctx {
+	const char *path;
+	config_warn_fn warn;
+	void *user;
+};
+
+static void check_line(void *user, int line, const char *section,
+		       const char *key)
+{
+	struct check_ctx *c = user;
+	const char *const *keys = section_keys(section);
+	char msg[300];
+
+	if (!key && !keys)
+		snprintf(msg, sizeof(msg), "%s: line %d: unknown section [%s]",
+			 c->path, line, section);
+	else if (key && !section[0])
+		snprintf(msg, sizeof(msg), "%s: line %d: key %s outside a "
+			 "section", c->path, line, key);
+	else if (!key || !keys)
+		return;		/* a known section, or one warned about */
+	else {
+		while (*keys && strcmp(*keys, key))
+			keys++;
+		if (*keys)
+			return;
+		snprintf(msg, sizeof(msg), "%s: line %d: unknown key %s in [%s]",
+			 c->path, line, key, section);
+	}
+	c->warn(c->user, msg);
+}
+
+int config_check(config_warn_fn warn, void *user, struct md_err *err)
+{
+	struct check_ctx c = { config_path(), warn, user };
+	cleanup_free char *buf = NULL;
+	size_t len;
+
+	if (!c.path)
+		return 0;
+	if (!(buf = file_read_at(AT_FDCWD, c.path, INI_READ_MAX, &len, err)))
+		return -1;
+	return ini_scan_buf(buf, len, c.path, check_line, &c, err);
 }

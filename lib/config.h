@@ -25,4 +25,10 @@ const char *config_path(void);
 int config_registry(const char *host, struct registry_conf *out,
 		    struct md_err *err);
 
+/* Reads md.ini for what md does not know: calls warn with "PATH: line N:
+ * unknown key K in [SECTION]" (or section, or a key outside any). Errors
+ * are those reading the file (the readers above would meet them too). */
+typedef void (*config_warn_fn)(void *user, const char *msg);
+int config_check(config_warn_fn warn, void *user, struct md_err *err);
+
 #endif

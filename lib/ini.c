@@ -30,6 +30,7 @@ struct ini_ctx {
 	const char *p, *end, *what;
 	int flags, lineno, failed;
 	ini_handler_fn fn;
+	ini_line_fn linefn;	/* ini_scan_buf's, instead of fn */
 	void *user;
 	struct md_err *err;
 	char key[128], section[1024];
@@ -67,6 +68,8 @@ static char *line_reader(char *str, int num, void *stream)
 		memcpy(c->cursec, s + 1, k);
 		c->cursec[k] = 0;
 		c->p += n;
+		if (c->linefn)
+			c->linefn(c->user, c->lineno, c->cursec, NULL);
 		strcpy(str, "[-]\n");
 		return str;
 	}
@@ -134,6 +137,10 @@ static int inih_handler(void *user, const char *inih_section,
 
 	if (c->failed)
 		return 0;
+	if (c->linefn) {
+		c->linefn(c->user, c->lineno, section, name);
+		return 1;
+	}
 	if (c->flags & INI_RAW) {
 		if (c->fn(c->user, section, name, value, c->err) < 0)
 			c->failed = 1;
@@ -163,25 +170,41 @@ oom:
 	return 0;
 }
 
+static int parse(struct ini_ctx *c)
+{
+	int r;
+
+	if (memchr(c->p, 0, c->end - c->p))
+		return err_set(c->err, 0, "%s: contains a NUL byte", c->what);
+	r = ini_parse_stream(line_reader, c, inih_handler, c);
+	ini_flush(c);
+	free(c->val);
+	if (c->failed)
+		return -1;
+	if (r > 0)
+		return err_set(c->err, 0, "%s: line %d: not key = value", c->what, r);
+	if (r < 0)
+		return err_set(c->err, ENOMEM, "%s", c->what);
+	return 0;
+}
+
 int ini_parse_buf(const char *buf, size_t len, const char *what, int flags,
 		  ini_handler_fn fn, void *user, struct md_err *err)
 {
 	struct ini_ctx c = { .p = buf, .end = buf + len, .what = what,
 			     .flags = flags, .fn = fn, .user = user, .err = err };
-	int r;
 
-	if (memchr(buf, 0, len))
-		return err_set(err, 0, "%s: contains a NUL byte", what);
-	r = ini_parse_stream(line_reader, &c, inih_handler, &c);
-	ini_flush(&c);
-	free(c.val);
-	if (c.failed)
-		return -1;
-	if (r > 0)
-		return err_set(err, 0, "%s: line %d: not key = value", what, r);
-	if (r < 0)
-		return err_set(err, ENOMEM, "%s", what);
-	return 0;
+	return parse(&c);
+}
+
+int ini_scan_buf(const char *buf, size_t len, const char *what,
+		 ini_line_fn fn, void *user, struct md_err *err)
+{
+	struct ini_ctx c = { .p = buf, .end = buf + len, .what = what,
+			     .flags = INI_RAW, .linefn = fn, .user = user,
+			     .err = err };
+
+	return parse(&c);
 }
 
 int ini_parse_at(int dirfd, const char *path, int flags, ini_handler_fn fn,

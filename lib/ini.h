@@ -23,6 +23,12 @@ enum {
 
 int ini_parse_buf(const char *buf, size_t len, const char *what, int flags,
 		  ini_handler_fn fn, void *user, struct md_err *err);
+/* Where a user's file (INI_RAW) names things: fn gets each section
+ * header (key NULL) and each key, with its line. */
+typedef void (*ini_line_fn)(void *user, int line, const char *section,
+			    const char *key);
+int ini_scan_buf(const char *buf, size_t len, const char *what,
+		 ini_line_fn fn, void *user, struct md_err *err);
 /* Reads and parses dirfd/path (at most 1 MiB). */
 int ini_parse_at(int dirfd, const char *path, int flags, ini_handler_fn fn,
 		 void *user, struct md_err *err);

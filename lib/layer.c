@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "gunzip.h"
@@ -258,5 +259,33 @@ int store_layer_link(struct store *s, const char *diff_id, char *out,
 	}
 	if (snprintf(out, outlen, "%s", name) >= (int)outlen)
 		return err_set(err, ENAMETOOLONG, "layer link %s", name);
+	return 0;
+}
+
+/* Unpacking keeps what a layer says, which only root may: any owner
+ * (CAP_CHOWN), device nodes and whiteouts (CAP_MKNOD), overlay's trusted.*
+ * xattrs (CAP_SYS_ADMIN), modes, times and writes on files of other owners
+ * (CAP_FOWNER, CAP_DAC_OVERRIDE). */
+int layer_check_privileges(struct md_err *err)
+{
+	static const struct { int cap; const char *name; } need[] = {
+		{ 0, "CAP_CHOWN" }, { 1, "CAP_DAC_OVERRIDE" }, { 3, "CAP_FOWNER" },
+		{ 27, "CAP_MKNOD" }, { 21, "CAP_SYS_ADMIN" },
+	};
+	struct { uint32_t version; int pid; } hdr = { 0x20080522, 0 };
+	struct { uint32_t effective, permitted, inheritable; } data[2] = { 0 };
+	char missing[100] = "";
+	size_t n = 0;
+
+	if (syscall(SYS_capget, &hdr, data) < 0)
+		return err_set(err, errno, "read capabilities");
+	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++)
+		if (!(data[need[i].cap / 32].effective & (1u << need[i].cap % 32)))
+			n += snprintf(missing + n, sizeof(missing) - n, "%s%s",
+				      n ? ", " : "", need[i].name);
+	if (n)
+		return err_set(err, 0, "must run as root: unpacking layers "
+			       "needs %s, which uid %u lacks", missing,
+			       (unsigned)geteuid());
 	return 0;
 }

@@ -15,7 +15,6 @@
 #include "ref.h"
 #include "registry.h"
 
-#define PULL_WORKERS_MAX 8
 
 struct platform {
 	char os[32], arch[32], variant[32];

@@ -10,6 +10,8 @@
 #include "err.h"
 #include "store.h"
 
+#define PULL_WORKERS_MAX 8	/* concurrent layer downloads, at most */
+
 enum pull_state { PULL_WAITING, PULL_EXISTS, PULL_DOWNLOADING, PULL_DONE };
 
 struct pull_layer {
@@ -20,7 +22,9 @@ struct pull_layer {
 
 struct pull_opts {
 	const char *platform;	/* "os/arch[/variant]", NULL: linux/host */
-	int workers;		/* concurrent layer downloads (>= 1) */
+	int workers;		/* concurrent layer downloads, 1 to
+				 * PULL_WORKERS_MAX (no more than the layers
+				 * to fetch run) */
 	/* Called (serialized) when a layer's state or byte count changes. */
 	void (*progress)(void *user, const struct pull_layer *layers, size_t n);
 	/* Called (serialized, once) when a failed mirror is left for the

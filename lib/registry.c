@@ -376,6 +376,8 @@ static int manifest_open(struct registry *r, const char *reference,
 			 struct http_response *resp, struct md_err *err)
 {
 	char path[300];
+	/* name@sha256:... or name:tag, as the user wrote it */
+	const char *sep = strncmp(reference, "sha256:", 7) ? ":" : "@";
 	int attempt = 0;
 
 	snprintf(path, sizeof(path), "manifests/%s", reference);
@@ -397,11 +399,11 @@ static int manifest_open(struct registry *r, const char *reference,
 	if (resp->status == 200)
 		return 0;
 	if (resp->status == 404)
-		err_set(err, 0, "manifest unknown: %s/%s:%s not found",
-			r->host, r->repo, reference);
+		err_set(err, 0, "manifest unknown: %s/%s%s%s not found",
+			r->host, r->repo, sep, reference);
 	else
-		err_set(err, 0, "manifest %s/%s:%s: the registry answered %d",
-			r->host, r->repo, reference, resp->status);
+		err_set(err, 0, "manifest %s/%s%s%s: the registry answered %d",
+			r->host, r->repo, sep, reference, resp->status);
 	http_response_end(resp);
 	return -1;
 }
@@ -412,6 +414,7 @@ int registry_manifest(struct registry *r, const char *reference,
 	struct http_response resp;
 	unsigned char d[SHA256_LEN];
 	const char *ct, *dcd;
+	const char *sep = strncmp(reference, "sha256:", 7) ? ":" : "@";
 
 	memset(m, 0, sizeof(*m));
 	if (manifest_open(r, reference, &resp, err) < 0 &&
@@ -427,17 +430,17 @@ int registry_manifest(struct registry *r, const char *reference,
 	m->body = http_read_all(&resp, REGISTRY_MANIFEST_MAX, &m->len, err);
 	http_response_end(&resp);
 	if (!m->body)
-		return err_wrap(err, "manifest %s/%s:%s", r->host, r->repo,
-				reference);
+		return err_wrap(err, "manifest %s/%s%s%s", r->host, r->repo,
+				sep, reference);
 	sha256_buf(m->body, m->len, d);
 	sha256_str(m->digest, d);
 	if (!strncmp(reference, "sha256:", 7) && strcmp(reference, m->digest))
 		return err_set(err, 0, "manifest %s/%s@%s: digest mismatch: got %s",
 			       r->host, r->repo, reference, m->digest);
 	if (!strncmp(dcd_copy, "sha256:", 7) && strcmp(dcd_copy, m->digest))
-		return err_set(err, 0, "manifest %s/%s:%s: digest mismatch: the "
+		return err_set(err, 0, "manifest %s/%s%s%s: digest mismatch: the "
 			       "registry says %s, the body is %s", r->host,
-			       r->repo, reference, dcd_copy, m->digest);
+			       r->repo, sep, reference, dcd_copy, m->digest);
 	return 0;
 }
 

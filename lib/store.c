@@ -295,11 +295,19 @@ int store_lookup(struct store *s, const char *input, char *id,
 {
 	struct ref r;
 	char full[REF_STR_MAX];
-	struct md_err ignore;
+	struct md_err bad;
+	const char *hex = input + (strncmp(input, "sha256:", 7) ? 0 : 7);
+	size_t len = strlen(hex);
 
-	if (ref_parse(input, &r, &ignore) == 0) {
+	if (ref_parse(input, &r, &bad) == 0) {
 		ref_format_full(&r, full, sizeof(full));
 		return store_resolve(s, full, input, id, err);
+	}
+	/* Neither a reference nor an ID: say what is wrong with it, as
+	 * md-pull would. */
+	if (!len || len > 64 || !is_hex(hex, len)) {
+		*err = bad;
+		return -1;
 	}
 	return store_resolve(s, NULL, input, id, err);
 }

@@ -66,6 +66,9 @@ int layer_sink_commit(struct layer_sink *ls, const char *want_digest,
 		      struct md_err *err);
 /* Aborts (removes the staging) unless committed; frees. */
 void layer_sink_free(struct layer_sink *ls);
+/* Fails, naming what is missing, unless this process holds the
+ * capabilities unpacking needs (root's): for a clear error up front. */
+int layer_check_privileges(struct md_err *err);
 
 int store_layer_exists(struct store *s, const char *diff_id);
 

@@ -299,6 +299,29 @@ int is_hex(const char *s, size_t n)
 	return s[n] == 0;
 }
 
+const char *parse_int(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+	const char *p = s + (*s == '-' || *s == '+');
+	int neg = *s == '-';
+	uint64_t v = 0;
+
+	if (!*p)
+		return "not an integer";
+	for (; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return "not an integer";
+		if (v > (UINT64_MAX - 9) / 10)
+			return "value out of range";
+		v = v * 10 + (*p - '0');
+	}
+	if (neg ? v > (uint64_t)INT64_MAX + 1 : v > INT64_MAX)
+		return "value out of range";
+	*out = neg ? (int64_t)(0 - v) : (int64_t)v;
+	if (*out < min || *out > max)
+		return "value out of range";
+	return NULL;
+}
+
 void human_size(char *out, size_t outlen, uint64_t bytes)
 {
 	static const char *units[] = { "B", "kB", "MB", "GB", "TB", "PB", "EB" };

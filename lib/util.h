@@ -58,6 +58,11 @@ int rm_contents_at(int dirfd, const char *name);
 void hex_encode(char *out, const unsigned char *in, size_t n);
 int is_hex(const char *s, size_t n);
 
+/* A decimal integer, strictly (optional sign, digits, nothing else),
+ * within [min, max]: NULL, or why not ("not an integer", "value out of
+ * range"). */
+const char *parse_int(const char *s, int64_t min, int64_t max, int64_t *out);
+
 /* Docker's human units: 4.26MB (decimal, 3 significant digits). */
 void human_size(char *out, size_t outlen, uint64_t bytes);
 /* Docker's HumanDuration: "About a minute", "3 weeks". */

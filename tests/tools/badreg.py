@@ -41,6 +41,9 @@ the files. MODE, the repository's first component, picks the fault:
   zstd             the layer's mediaType is tar+zstd
   pin              any digest reference is answered with the manifest plus
                    a trailing newline (so its digest is not the one asked)
+  together         a layer request is held until every layer of the image
+                   is being requested (the client pulls them all at once),
+                   then served; after 10 s of waiting, 404 instead
 
 State ("the first request") is kept per repository name, so a test can use
 a fresh name (e.g. resume/2/bb) to start over. Every request is logged to
@@ -142,6 +145,17 @@ class State:
     def __init__(self):
         self.lock = threading.Lock()
         self.counts = {}
+        self.cond = threading.Condition()
+        self.asked = {}
+
+    def together(self, repo, digest, n):
+        """Waits until n distinct layers of repo are asked for; False
+        after 10 s."""
+        with self.cond:
+            asked = self.asked.setdefault(repo, set())
+            asked.add(digest)
+            self.cond.notify_all()
+            return self.cond.wait_for(lambda: len(asked) >= n, timeout=10)
 
     def bump(self, key):
         """How many times key was seen before (0 the first time)."""
@@ -331,6 +345,10 @@ class Handler(BaseHTTPRequestHandler):
         if mode == "badconfig" and digest == img.config_digest:
             return self.reply(200, img.config.replace(b"{", b"{ ", 1),
                               "application/octet-stream")
+        if mode == "together" and digest in img.layers:
+            if not st.together(repo, digest, len(set(img.layers))):
+                return self.error(404, "BLOB_UNKNOWN", "the other layers "
+                                  "were not asked for meanwhile")
         if digest != img.layer:
             return self.send_blob(body)
         half = len(body) // 2
@@ -361,7 +379,8 @@ class Handler(BaseHTTPRequestHandler):
 MODES = {"ok", "digest-mismatch", "badconfig", "truncated", "resume",
          "norange", "stall", "e500", "e429", "e503", "nolayer", "redirect",
          "badjson", "huge", "huge-chunked", "schema1", "ambiguous", "dcd",
-         "difid", "zstd", "pin"}
+         "difid", "zstd", "pin",
+         "together"}
 
 
 class Server(ThreadingHTTPServer):

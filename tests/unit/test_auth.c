@@ -373,6 +373,20 @@ static void test_lookup(void)
 	    "[registry \"only-insecure.io\"]\ninsecure = true\n\n"
 	    "[registry \"docker.io\"]\nusername = hubuser\npassword = hp\n",
 	    0644);
+	/* Passwords in a file that group or others can read or write are
+	 * refused, naming the file; a lookup that finds none there is not. */
+	LOOKUP_ERR("a.io", "md.ini: mode 0644 lets others at the password "
+		   "for a.io; chmod 600 it");
+	NONE("only-insecure.io");
+	chmod(mdini, 0640);
+	LOOKUP_ERR("a.io", "md.ini: mode 0640");
+	chmod(mdini, 0604);
+	LOOKUP_ERR("a.io", "md.ini: mode 0604");
+	chmod(mdini, 0620);
+	LOOKUP_ERR("a.io", "md.ini: mode 0620");
+	chmod(mdini, 0400);
+	CRED("a.io", "mdini", "p", "md.ini");
+	chmod(mdini, 0600);
 	CRED("example.com:5000", "alice", "s3cr;t pass", "md.ini");
 	CRED("a.io", "mdini", "p", "md.ini");
 	CRED("registry-1.docker.io", "hubuser", "hp", "md.ini");

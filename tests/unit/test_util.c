@@ -1,0 +1,60 @@
+/* parse_int: the strict integer parser behind every numeric flag. */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "util.h"
+
+static int fails;
+
+static void ok(const char *s, int64_t min, int64_t max, int64_t want)
+{
+	int64_t v = 12345;
+	const char *why = parse_int(s, min, max, &v);
+
+	if (why || v != want) {
+		fails++;
+		printf("FAIL parse_int(\"%s\"): %s, %lld\n", s, why ? why : "ok",
+		       (long long)v);
+	}
+}
+
+static void bad(const char *s, int64_t min, int64_t max, const char *want)
+{
+	int64_t v = 12345;
+	const char *why = parse_int(s, min, max, &v);
+
+	if (!why || strcmp(why, want)) {
+		fails++;
+		printf("FAIL parse_int(\"%s\"): %s, want %s\n", s,
+		       why ? why : "accepted", want);
+	}
+}
+
+int main(void)
+{
+	ok("0", INT64_MIN, INT64_MAX, 0);
+	ok("512", INT64_MIN, INT64_MAX, 512);
+	ok("+7", INT64_MIN, INT64_MAX, 7);
+	ok("-1", INT64_MIN, INT64_MAX, -1);
+	ok("007", 0, 10, 7);
+	ok("9223372036854775807", INT64_MIN, INT64_MAX, INT64_MAX);
+	ok("-9223372036854775808", INT64_MIN, INT64_MAX, INT64_MIN);
+	bad("", INT64_MIN, INT64_MAX, "not an integer");
+	bad("-", INT64_MIN, INT64_MAX, "not an integer");
+	bad("abc", INT64_MIN, INT64_MAX, "not an integer");
+	bad("12x", INT64_MIN, INT64_MAX, "not an integer");
+	bad(" 1", INT64_MIN, INT64_MAX, "not an integer");
+	bad("1 ", INT64_MIN, INT64_MAX, "not an integer");
+	bad("1.5", INT64_MIN, INT64_MAX, "not an integer");
+	bad("0x10", INT64_MIN, INT64_MAX, "not an integer");
+	bad("--1", INT64_MIN, INT64_MAX, "not an integer");
+	bad("9223372036854775808", INT64_MIN, INT64_MAX, "value out of range");
+	bad("-9223372036854775809", INT64_MIN, INT64_MAX, "value out of range");
+	bad("99999999999999999999999", INT64_MIN, INT64_MAX, "value out of range");
+	bad("9", 1, 8, "value out of range");
+	bad("0", 1, 8, "value out of range");
+	if (!fails)
+		printf("test_util: ok\n");
+	return fails != 0;
+}
