@@ -4,6 +4,7 @@
 #define MD_APPLET_H
 
 #include <getopt.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "err.h"
@@ -42,6 +43,11 @@ int applet_flag_int(const char *flag, const char *arg, int64_t min,
 int applet_fail(const struct md_err *err);
 /* Prints "md-NAME: " + formatted message, returns 125. */
 int applet_failf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* md-pull's pull, shared with md-run: progress on out when it is a
+ * terminal, then "Digest: ..." on out (NULL: quiet). 0, or 125 (said). */
+int pull_show(const char *ref, FILE *out, const char *platform, char *id,
+	      char *digest);
 
 #define APPLET(n) int n##_main(int argc, char **argv); extern const char n##_usage[];
 APPLET(images)

@@ -24,6 +24,7 @@ const char pull_usage[] =
 "  -h, --help               Print this help\n";
 
 struct view {
+	FILE *out;		/* a terminal */
 	size_t shown;		/* lines drawn so far */
 	struct timespec start, last;
 };
@@ -47,25 +48,25 @@ static void progress(void *user, const struct pull_layer *l, size_t n)
 		return;
 	v->last = now;
 	if (v->shown)
-		printf("\033[%zuA", v->shown);
+		fprintf(v->out, "\033[%zuA", v->shown);
 	for (size_t i = 0; i < n; i++) {
 		char a[16], b[16], sp[16];
-		printf("\033[2K%.12s: ", l[i].digest + 7);
+		fprintf(v->out, "\033[2K%.12s: ", l[i].digest + 7);
 		switch (l[i].state) {
-		case PULL_WAITING: puts("Waiting"); break;
-		case PULL_EXISTS: puts("Already exists"); break;
-		case PULL_DONE: puts("Pull complete"); break;
+		case PULL_WAITING: fputs("Waiting\n", v->out); break;
+		case PULL_EXISTS: fputs("Already exists\n", v->out); break;
+		case PULL_DONE: fputs("Pull complete\n", v->out); break;
 		case PULL_DOWNLOADING:
 			human_size(a, sizeof(a), l[i].done);
 			human_size(b, sizeof(b), l[i].size);
 			human_size(sp, sizeof(sp), l[i].done /
 				   (since(&v->start, &now) + 1e-3));
-			printf("Downloading %s/%s  %s/s\n", a, b, sp);
+			fprintf(v->out, "Downloading %s/%s  %s/s\n", a, b, sp);
 			break;
 		}
 	}
 	v->shown = n;
-	fflush(stdout);
+	fflush(v->out);
 }
 
 /* A mirror that failed: one line, and the progress drawn anew below it. */
@@ -74,7 +75,7 @@ static void notice(void *user, const char *msg)
 	struct view *v = user;
 
 	fflush(stdout);
-	fprintf(stderr, "md-pull: %s\n", msg);
+	fprintf(stderr, "md-%s: %s\n", applet_cur->name, msg);
 	if (v)
 		v->shown = 0;
 }
@@ -94,43 +95,56 @@ static int workers_from_env(struct pull_opts *o)
 	return 0;
 }
 
+int pull_show(const char *ref, FILE *out, const char *platform, char *id,
+	      char *digest)
+{
+	struct pull_opts o = { .workers = 2, .notice = notice,
+			       .platform = platform };
+	struct view v = { .out = out };
+	struct store s;
+	struct md_err err;
+
+	if (workers_from_env(&o))
+		return 125;
+	if (layer_check_privileges(&err) < 0)
+		return applet_fail(&err);
+	if (out && isatty(fileno(out))) {
+		clock_gettime(CLOCK_MONOTONIC, &v.start);
+		o.progress = progress;
+		o.user = &v;
+		fprintf(out, "Pulling %s\n", ref);
+	}
+	if (store_open(&s, STORE_WRITE, &err) < 0 ||
+	    pull_image(&s, ref, &o, id, digest, &err) < 0)
+		return applet_fail(&err);
+	store_close(&s);
+	if (out)
+		fprintf(out, "Digest: %s\n", digest);
+	return 0;
+}
+
 int pull_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "quiet", no_argument, 0, 'q' },
 		{ "platform", required_argument, 0, 'P' },
 		APPLET_LONGOPTS, { 0 } };
-	struct pull_opts o = { .workers = 2, .notice = notice };
-	struct view v = { 0 };
-	struct store s;
-	struct md_err err;
+	const char *platform = NULL;
 	char id[DIGEST_LEN + 1], digest[DIGEST_LEN + 1];
-	int c, quiet = 0;
+	int c, rc, quiet = 0;
 
 	while ((c = applet_getopt(argc, argv, "qh", opts)) != -1) {
 		if (c == 'q')
 			quiet = 1;
 		else if (c == 'P')
-			o.platform = optarg;
+			platform = optarg;
 	}
 	if (argc - optind != 1)
 		return applet_usage_error("requires exactly 1 argument");
-	if (workers_from_env(&o))
-		return 125;
-	if (layer_check_privileges(&err) < 0)
-		return applet_fail(&err);
-	if (!quiet && isatty(1)) {
-		clock_gettime(CLOCK_MONOTONIC, &v.start);
-		o.progress = progress;
-		o.user = &v;
-		printf("Pulling %s\n", argv[optind]);
-	}
-	if (store_open(&s, STORE_WRITE, &err) < 0 ||
-	    pull_image(&s, argv[optind], &o, id, digest, &err) < 0)
-		return applet_fail(&err);
-	store_close(&s);
-	if (o.progress)
-		printf("Digest: %s\n", digest);
+	/* progress and the digest on a terminal only */
+	if ((rc = pull_show(argv[optind], !quiet && isatty(1) ? stdout : NULL,
+			    platform, id, digest)))
+		return rc;
 	printf("%s\n", id);
 	return 0;
 }

@@ -13,6 +13,7 @@
 #include "image.h"
 #include "initlayer.h"
 #include "json.h"
+#include "ref.h"
 #include "run.h"
 #include "store.h"
 #include "util.h"
@@ -51,8 +52,12 @@ const char run_usage[] =
 
 enum {
 	O_NAME = 0x100, O_RM, O_ENVFILE, O_READONLY, O_ENTRYPOINT, O_NETWORK,
-	O_CAPADD, O_CAPDROP, O_PRIV, O_CPUS, O_CPUSET, O_PIDS,
+	O_CAPADD, O_CAPDROP, O_PRIV, O_CPUS, O_CPUSET, O_PIDS, O_PULL,
 };
+
+enum pull_policy { PULL_MISSING, PULL_ALWAYS, PULL_NEVER };
+/* resolve_image: the image is not in the store (nothing said yet) */
+#define IMAGE_MISSING (-1)
 
 struct strv {
 	char **v;
@@ -182,6 +187,7 @@ struct opts {
 	size_t nvols;
 	const char *entrypoint, *workdir, *user, *network;
 	int rm, readonly;
+	enum pull_policy pull;
 	struct caps_change caps;
 	struct cg_limits lim;
 	struct run_spec r;
@@ -212,6 +218,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, struct container *c
 		{ "cpu-shares", required_argument, 0, 'c' },
 		{ "cpuset-cpus", required_argument, 0, O_CPUSET },
 		{ "pids-limit", required_argument, 0, O_PIDS },
+		{ "pull", required_argument, 0, O_PULL },
 		APPLET_LONGOPTS, { 0 } };
 	struct md_err err;
 	int ch;
@@ -263,6 +270,18 @@ static int parse_opts(int argc, char **argv, struct opts *o, struct container *c
 				return applet_fail(&err);
 			o->lim.cpuset_cpus = optarg;
 			break;
+		case O_PULL:
+			if (!strcmp(optarg, "missing"))
+				o->pull = PULL_MISSING;
+			else if (!strcmp(optarg, "always"))
+				o->pull = PULL_ALWAYS;
+			else if (!strcmp(optarg, "never"))
+				o->pull = PULL_NEVER;
+			else
+				return applet_failf("invalid pull option: '%s': must be "
+						    "one of \"always\", \"missing\" or "
+						    "\"never\"", optarg);
+			break;
 		case O_PIDS:
 			if (applet_flag_int("--pids-limit", optarg, INT64_MIN,
 					    INT64_MAX, &o->lim.pids))
@@ -302,7 +321,8 @@ static int resolve_image(struct store *s, struct opts *o, struct container *c,
 
 	snprintf(c->image, sizeof(c->image), "%s", argv[optind]);
 	if (store_lookup(s, argv[optind], c->image_id, &err) < 0)
-		return applet_fail(&err);
+		return err.errnum == ENOENT && o->pull != PULL_NEVER ?
+		       IMAGE_MISSING : applet_fail(&err);
 	snprintf(path, sizeof(path), "blobs/sha256/%s", c->image_id + 7);
 	config = file_read_at(s->fd, path, IMAGE_CONFIG_MAX, &len, &err);
 	if (!config || image_info_parse(config, len, &info, &err) < 0)
@@ -362,6 +382,26 @@ static int resolve_image(struct store *s, struct opts *o, struct container *c,
 	return 0;
 }
 
+/* As docker run: what is pulled, on stderr (stdout is the container's). */
+static int pull_image_for_run(const char *input, int missing)
+{
+	char name[REF_STR_MAX], id[DIGEST_LEN + 1], digest[DIGEST_LEN + 1];
+	struct ref ref;
+	struct md_err err;
+	int rc;
+
+	if (ref_parse(input, &ref, &err) < 0)
+		return applet_fail(&err);
+	ref_format_familiar(&ref, name, sizeof(name));
+	if (missing)
+		fprintf(stderr, "Unable to find image '%s' locally\n", name);
+	if ((rc = pull_show(input, stderr, NULL, id, digest)))
+		return rc;
+	if (missing)
+		fprintf(stderr, "Status: Downloaded newer image for %s\n", name);
+	return 0;
+}
+
 /* The command as a JSON array, for the state file. */
 static char *command_json(const struct strv *args)
 {
@@ -410,6 +450,9 @@ int run_main(int argc, char **argv)
 	r->c = &c;
 	r->new_net = strcmp(o.network, "host") != 0;
 	r->lim = o.lim;
+	if (o.pull == PULL_ALWAYS && (rc = pull_image_for_run(argv[optind], 0)))
+		return rc;
+again:
 	/* The container's first process makes its namespaces meanwhile. */
 	if (run_start(r, &proc, &err) < 0)
 		return applet_fail(&err);
@@ -420,6 +463,15 @@ int run_main(int argc, char **argv)
 	if ((rc = resolve_image(&s, &o, &c, argc, argv, &args, &env, &cfgdoc,
 				&lower))) {
 		run_abort(&proc);
+		store_close(&s);
+		/* Not in the store: pulled once, then the start again (the
+		 * lookup is not made ahead, to keep it off every start). */
+		if (rc == IMAGE_MISSING && o.pull == PULL_MISSING) {
+			o.pull = PULL_NEVER;
+			if ((rc = pull_image_for_run(argv[optind], 1)))
+				return rc;
+			goto again;
+		}
 		return rc;
 	}
 	c.command = command_json(&args);

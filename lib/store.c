@@ -249,6 +249,30 @@ int store_images(struct store *s, char (**ids)[DIGEST_LEN + 1], size_t *n,
 	return 0;
 }
 
+/* A tag whose name is canonical, or, for "NAME@sha256:D", a tag of that
+ * repository whose manifest digest is D (a pull by tag records it). */
+static int ref_matches(const struct image_ref *t, const char *canonical)
+{
+	const char *at = strchr(canonical, '@');
+	size_t n;
+
+	if (!strcmp(t->name, canonical))
+		return 1;
+	if (!at || strcmp(t->digest, at + 1))
+		return 0;
+	n = at - canonical;
+	return !strncmp(t->name, canonical, n) &&
+	       (!t->name[n] || (t->name[n] == ':' && !strchr(t->name + n + 1, '/')));
+}
+
+/* "No such image": errnum ENOENT (not in the message) lets md-run pull. */
+static int no_such_image(struct md_err *err, const char *what)
+{
+	err_set(err, 0, "No such image: %s", what);
+	err->errnum = ENOENT;
+	return -1;
+}
+
 int store_resolve(struct store *s, const char *canonical, const char *input,
 		  char *id, struct md_err *err)
 {
@@ -261,7 +285,7 @@ int store_resolve(struct store *s, const char *canonical, const char *input,
 		if (refs_load(s, &r, err) < 0)
 			return -1;
 		for (size_t i = 0; i < r.n; i++)
-			if (!strcmp(r.v[i].name, canonical) &&
+			if (ref_matches(&r.v[i], canonical) &&
 			    image_present(s, r.v[i].id)) {
 				strcpy(id, r.v[i].id);
 				free(r.v);
@@ -273,7 +297,7 @@ int store_resolve(struct store *s, const char *canonical, const char *input,
 		hex += 7;
 	len = strlen(hex);
 	if (!len || len > 64 || !is_hex(hex, len))
-		return err_set(err, 0, "No such image: %s", input);
+		return no_such_image(err, input);
 	if (store_images(s, &ids, &n, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++)
@@ -286,7 +310,7 @@ int store_resolve(struct store *s, const char *canonical, const char *input,
 	if (found > 1)
 		return err_set(err, 0, "image ID prefix %s is ambiguous", input);
 	if (!found)
-		return err_set(err, 0, "No such image: %s", input);
+		return no_such_image(err, input);
 	return 0;
 }
 
