@@ -47,6 +47,8 @@ const char run_usage[] =
 "  -c, --cpu-shares N       CPU shares (relative weight)\n"
 "      --cpuset-cpus LIST   CPUs allowed (e.g. 0-1)\n"
 "      --pids-limit N       Maximum number of processes\n"
+"      --pull POLICY        Pull the image first: missing (default), always\n"
+"                           or never\n"
 "      --root DIR           State directory (default $MD_ROOT or /var/lib/md)\n"
 "      --help               Print this help\n";
 
