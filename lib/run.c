@@ -278,6 +278,12 @@ static int child_main(void *arg)
 	 * /proc/self/fd while the image's paths are resolved. */
 	if (close_fds_except(errfd, sock) < 0)
 		child_fail(errfd, 125, "close_range failed");
+	/* A session of its own, with or without -t (as runc): the caller's
+	 * terminal is not the container's controlling terminal, so nothing
+	 * inside can push input into it (TIOCSTI) or signal its jobs. With
+	 * -t, child_tty makes the container's own pty its terminal. */
+	if (!r->tty && setsid() < 0)
+		child_fail(errfd, 125, "setsid failed");
 	if (unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC |
 		    (r->new_net ? CLONE_NEWNET : 0)) < 0)
 		child_fail(errfd, 125, "unshare namespaces");
