@@ -119,6 +119,9 @@ int file_write_atomic_at(int dirfd, const char *name, const void *buf,
 	return file_replace_at(dirfd, name, buf, len, mode, 1, err);
 }
 
+#ifndef RENAME_NOREPLACE
+#define RENAME_NOREPLACE 1
+#endif
 #ifndef RENAME_EXCHANGE
 #define RENAME_EXCHANGE (1 << 1)
 #endif
@@ -232,23 +235,113 @@ int mkdir_p_at(int dirfd, const char *path, mode_t mode)
 	return 0;
 }
 
-static int rm_dir_contents(int fd)
-{
-	DIR *d = fdopendir(fd);
-	struct dirent *de;
-	int ret = 0;
+/* Removing a tree iteratively, in bounded memory, whatever its depth (a
+ * container can make directories thousands of levels deep; recursion
+ * would overflow a small stack, and an fd per level would run out).
+ * Down to RM_DEPTH levels, one open DIR and one name per level; a
+ * non-empty directory found deeper is renamed up into the top directory
+ * (so that its subtree starts again at level 1), and the top is read
+ * again until a pass renames nothing. */
+#define RM_DEPTH 16
 
-	if (!d) {
-		close(fd);
+struct rm_level {
+	DIR *d;
+	char name[256];		/* this directory's name in the level above */
+};
+
+/* Removes one entry of the directory fd: a file or an empty directory.
+ * 1 if it is a directory with something in it, 0 if removed, -1 error.
+ * is_dir: known to be a directory (readdir's d_type), no unlink tried. */
+static int rm_entry(int fd, const char *name, int is_dir)
+{
+	if (!is_dir && (unlinkat(fd, name, 0) == 0 || errno == ENOENT))
+		return 0;
+	if (!is_dir && errno != EISDIR && errno != EPERM)
+		return -1;
+	if (unlinkat(fd, name, AT_REMOVEDIR) == 0 || errno == ENOENT)
+		return 0;
+	return errno == ENOTEMPTY || errno == EEXIST ? 1 : -1;
+}
+
+/* Opens a directory to empty it; one without write or search permission
+ * (a layer may hold mode 000 dirs) is made removable first. */
+static DIR *rm_open(int fd, const char *name)
+{
+	int d = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *dir;
+
+	if (d < 0)
+		return NULL;
+	fchmod(d, 0700);
+	if (!(dir = fdopendir(d)))
+		close(d);
+	return dir;
+}
+
+/* Moves fd/name into top under a name of md's own. */
+static int rm_hoist(int fd, const char *name, int top, unsigned long *seq)
+{
+	char tmp[32];
+
+	for (int tries = 0; tries < 1000; tries++) {
+		snprintf(tmp, sizeof(tmp), ".md-rm.%lu", (*seq)++);
+		if (syscall(SYS_renameat2, fd, name, top, tmp, RENAME_NOREPLACE) == 0)
+			return 0;
+		if (errno != EEXIST)
+			return -1;
+	}
+	return -1;
+}
+
+/* Empties the directory top (an fd it takes over). */
+static int rm_dir_contents(int top)
+{
+	struct rm_level lv[RM_DEPTH];
+	unsigned long seq = 0, hoisted;
+	struct dirent *de;
+	int depth, ret = 0, k;
+
+	if (!(lv[0].d = fdopendir(top))) {
+		close(top);
 		return -1;
 	}
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (rm_rf_at(dirfd(d), de->d_name) < 0)
-			ret = -1;
-	}
-	closedir(d);
+	do {
+		hoisted = 0;
+		rewinddir(lv[0].d);
+		depth = 0;
+		while (depth >= 0) {
+			int fd = dirfd(lv[depth].d);
+			if (!(de = readdir(lv[depth].d))) {
+				if (depth == 0)
+					break;
+				closedir(lv[depth].d);
+				depth--;
+				if (rm_entry(dirfd(lv[depth].d), lv[depth + 1].name, 1) != 0)
+					ret = -1;
+				continue;
+			}
+			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+				continue;
+			if ((k = rm_entry(fd, de->d_name, de->d_type == DT_DIR)) <= 0) {
+				ret |= k;
+				continue;
+			}
+			if (depth + 1 == RM_DEPTH) {
+				if (rm_hoist(fd, de->d_name, dirfd(lv[0].d), &seq) < 0)
+					ret = -1;
+				else
+					hoisted++;
+				continue;
+			}
+			if (!(lv[depth + 1].d = rm_open(fd, de->d_name))) {
+				ret = -1;
+				continue;
+			}
+			snprintf(lv[depth + 1].name, sizeof(lv[0].name), "%s", de->d_name);
+			depth++;
+		}
+	} while (hoisted);
+	closedir(lv[0].d);
 	return ret;
 }
 
@@ -261,17 +354,13 @@ int rm_contents_at(int dirfd, const char *name)
 
 int rm_rf_at(int dirfd, const char *name)
 {
-	int fd;
+	int fd, k = rm_entry(dirfd, name, 0);
 
-	if (unlinkat(dirfd, name, 0) == 0 || errno == ENOENT)
-		return 0;
-	if (errno != EISDIR && errno != EPERM)
-		return -1;
+	if (k <= 0)
+		return k;
 	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -1;
-	/* A directory without write or search permission (a layer may hold
-	 * mode 000 dirs) must be made removable first. */
 	fchmod(fd, 0700);
 	if (rm_dir_contents(fd) < 0)
 		return -1;
