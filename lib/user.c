@@ -54,8 +54,14 @@ int user_resolve(const char *spec, const char *passwd, const char *group,
 		snprintf(grp, sizeof(grp), "%s", colon + 1);
 	if (!user[0])
 		strcpy(user, "0");
-	/* A file that is not there (or unreadable) holds no one. */
-	if ((buf = file_read_at(AT_FDCWD, passwd, USER_FILE_MAX, NULL, &missing))) {
+	/* A file that is not there (or unreadable) holds no one; one that is
+	 * not a regular file (an image's FIFO would hang a read) is an error. */
+	if (!(buf = file_read_at(AT_FDCWD, passwd, USER_FILE_MAX, NULL, &missing)) &&
+	    missing.errnum == EINVAL) {
+		*err = missing;
+		return -1;
+	}
+	if (buf) {
 		for (next = buf; (line = strsep(&next, "\n")); ) {
 			char *p[7];
 			unsigned long uid, gid;
@@ -85,7 +91,12 @@ int user_resolve(const char *spec, const char *passwd, const char *group,
 		u->gid = n;
 		have_group = 1;
 	}
-	if ((buf = file_read_at(AT_FDCWD, group, USER_FILE_MAX, NULL, &missing))) {
+	if (!(buf = file_read_at(AT_FDCWD, group, USER_FILE_MAX, NULL, &missing)) &&
+	    missing.errnum == EINVAL) {
+		*err = missing;
+		return -1;
+	}
+	if (buf) {
 		for (next = buf; (line = strsep(&next, "\n")); ) {
 			char *p[4];
 			unsigned long gid;

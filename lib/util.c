@@ -69,12 +69,21 @@ int fd_stream(int fd, int (*fn)(void *user, const void *buf, size_t len,
 char *file_read_at(int dirfd, const char *path, size_t max, size_t *len,
 		   struct md_err *err)
 {
-	cleanup_close int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO (or a device) in an image must not hang md;
+	 * only regular files are read. */
+	cleanup_close int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC |
+				      O_NONBLOCK | O_NOCTTY);
 	cleanup_free char *buf = NULL;
 	size_t cap = 4096, n = 0;
+	struct stat st;
 
 	if (fd < 0) {
 		err_set(err, errno, "open %s", path);
+		return NULL;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		if (err_set(err, 0, "read %s: not a regular file", path), err)
+			err->errnum = EINVAL;
 		return NULL;
 	}
 	for (;;) {

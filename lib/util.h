@@ -20,7 +20,8 @@ int fd_stream(int fd, int (*fn)(void *user, const void *buf, size_t len,
 	      void *user, const char *what, struct md_err *err);
 
 /* Reads a whole file (relative to dirfd) of at most max bytes, NUL
- * terminated. */
+ * terminated. Only a regular file: anything else (a FIFO, a device) is
+ * refused without blocking, with errnum EINVAL. */
 char *file_read_at(int dirfd, const char *path, size_t max, size_t *len,
 		   struct md_err *err);
 /* Writes a file atomically: temp file, fsync, rename, fsync of the dir. */
