@@ -22,7 +22,7 @@ flock 9		# another run may be building the same $FIX
 W=$FIX.new.$$		# the new fixtures; renamed to $FIX when complete
 T=$FIX.tmp.$$		# scratch
 LOG=$FIX.log
-trap 'umount "$T/big" 2>/dev/null; rm -rf "$W" "$T"' EXIT
+trap 'umount "$T/big" 2>/dev/null || :; rm -rf "$W" "$T"' EXIT
 trap 'exit 1' HUP INT TERM
 rm -rf "$W" "$T"
 mkdir -p "$W" "$T"
@@ -455,6 +455,7 @@ interop_tree() {
 	ln -s "/$(rep t 150)" "$d/sym/long-target"
 	echo big >"$d/big-ids"; chown 4000000:4000001 "$d/big-ids"
 	# sparse files: holes between, before, after the data; only holes;
+	# data to an end that is not on a block;
 	# 30 pieces of data (old GNU needs two extension blocks for them)
 	python3 - "$d/sparse" <<-'EOF'
 	import os, sys
@@ -468,7 +469,7 @@ interop_tree() {
 	mk("mid", 1 << 20, [(256 << 10, 4096), (512 << 10, 8192)])
 	mk("many", 2 << 20, [(i << 16, 4096) for i in range(30)])
 	mk("holes-only", 1 << 20, [])
-	mk("data-at-end", 1 << 20, [((1 << 20) - 4096, 4096)])
+	mk("data-at-end", (1 << 20) + 1000, [((1 << 20) - 4096, 5096)])
 	EOF
 	# before 1970: GNU tar writes these in base-256 (PAX: "mtime=-1.5")
 	mkdir "$d/old"
