@@ -598,8 +598,11 @@ build_interop_odd() {
 	tar -tf "$W/interop/odd-rep.tar" | grep -qx second || die "interop: odd-rep.tar"
 }
 
+# The canary is this checkout's own: test runs of other checkouts on the
+# same machine remove theirs (tests/import.test computes the same name).
 build_evil() {
-	python3 "$TOOLS/mkevil.py" build "$W/evil"
+	python3 "$TOOLS/mkevil.py" build "$W/evil" --canary \
+		"/tmp/md-evil-canary.$(printf %s "$TOP" | cksum | cut -d' ' -f1)"
 }
 
 build() {
