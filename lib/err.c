@@ -8,6 +8,32 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Messages name untrusted things (archive entries, registry replies): a
+ * control byte, or a C1 control in UTF-8, becomes \xHH, so an error stays
+ * one line and cannot drive a terminal. */
+static void err_escape(char *msg, size_t cap)
+{
+	char in[sizeof(((struct md_err *)0)->msg)];
+	size_t o = 0;
+
+	snprintf(in, sizeof(in), "%s", msg);
+	for (const unsigned char *p = (const unsigned char *)in; *p; p++) {
+		int c1 = p[0] == 0xc2 && p[1] >= 0x80 && p[1] < 0xa0;
+		if (*p >= 0x20 && *p != 0x7f && !c1) {
+			if (o + 1 >= cap)
+				break;
+			msg[o++] = *p;
+			continue;
+		}
+		if (o + 4 * (1 + c1) >= cap)
+			break;
+		for (int i = 0; i <= c1; i++, o += 4)
+			snprintf(msg + o, 5, "\\x%02x", p[i]);
+		p += c1;
+	}
+	msg[o] = 0;
+}
+
 int err_set(struct md_err *e, int errnum, const char *fmt, ...)
 {
 	va_list ap;
@@ -22,6 +48,7 @@ int err_set(struct md_err *e, int errnum, const char *fmt, ...)
 	n = strlen(e->msg);
 	if (errnum && n < sizeof(e->msg))
 		snprintf(e->msg + n, sizeof(e->msg) - n, ": %s", strerror(errnum));
+	err_escape(e->msg, sizeof(e->msg));
 	return -1;
 }
 
@@ -40,6 +67,7 @@ int err_wrap(struct md_err *e, const char *fmt, ...)
 	n = strlen(e->msg);
 	if (n < sizeof(e->msg))
 		snprintf(e->msg + n, sizeof(e->msg) - n, ": %s", old);
+	err_escape(e->msg, sizeof(e->msg));
 	return -1;
 }
 

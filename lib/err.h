@@ -12,7 +12,8 @@ struct md_err {
 };
 
 /* Sets the message (printf format) and returns -1. If errnum is nonzero,
- * ": strerror(errnum)" is appended. */
+ * ": strerror(errnum)" is appended. Control bytes (and C1 controls) in
+ * the message become \xHH: it stays one line whatever names it holds. */
 int err_set(struct md_err *e, int errnum, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Prefixes an already set message with more context ("what: " + old). */

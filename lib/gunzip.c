@@ -11,7 +11,7 @@ enum {
 	GZ_NEXT,	/* between members (or before the first) */
 	GZ_HEADER,	/* the 10 fixed bytes */
 	GZ_XLEN, GZ_EXTRA, GZ_NAME, GZ_COMMENT, GZ_HCRC,
-	GZ_DATA, GZ_TRAILER, GZ_FAILED,
+	GZ_DATA, GZ_TRAILER, GZ_ZEROS, GZ_FAILED,
 };
 
 #define FHCRC		0x02
@@ -101,8 +101,15 @@ static uint32_t le32(const unsigned char *b)
 static int fixed_header(struct gunzip *g, const unsigned char **p,
 			const unsigned char *end, struct md_err *err)
 {
-	int done = collect(g, p, end, 10, 1);
+	int done;
 
+	/* Zeros after a member: padding to a block or record size (tape
+	 * blocking, dd conv=sync), which gzip -d ignores too. */
+	if (g->members && !g->blen && !**p) {
+		set_state(g, GZ_ZEROS);
+		return 0;
+	}
+	done = collect(g, p, end, 10, 1);
 	/* Checked as soon as the bytes arrive, so one stray byte after the
 	 * last member is reported as garbage, not as truncation. */
 	if ((g->blen >= 1 && g->buf[0] != 0x1f) ||
@@ -251,6 +258,13 @@ static int feed_step(struct gunzip *g, const unsigned char **p,
 		return inflate_step(g, p, end, fn, user, err);
 	case GZ_TRAILER:
 		return trailer_step(g, p, end, err);
+	case GZ_ZEROS:
+		for (; *p < end; (*p)++)
+			if (**p)
+				return err_set(err, 0, "gzip: garbage after "
+					       "member %llu", (unsigned long long)
+					       g->members);
+		return 0;
 	case GZ_FAILED:
 		return err_set(err, 0, "gzip: stream already failed");
 	default:
@@ -278,7 +292,7 @@ int gunzip_finish(struct gunzip *g, struct md_err *err)
 {
 	if (g->state == GZ_FAILED)
 		return err_set(err, 0, "gzip: stream already failed");
-	if (g->state != GZ_NEXT || !g->members)
+	if ((g->state != GZ_NEXT && g->state != GZ_ZEROS) || !g->members)
 		return err_set(err, 0, "gzip: truncated");
 	return 0;
 }

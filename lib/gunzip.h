@@ -1,6 +1,7 @@
 /* gzip framing (RFC 1952) around zlib's raw inflate: header fields, CRC-32
- * and ISIZE trailer checks, multiple members. A push API with a fixed
- * output buffer: never holds more than one window of data. */
+ * and ISIZE trailer checks, multiple members, zero padding after the last.
+ * A push API with a fixed output buffer: never holds more than one window
+ * of data. */
 #ifndef MD_GUNZIP_H
 #define MD_GUNZIP_H
 

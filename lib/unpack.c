@@ -6,7 +6,27 @@
  * through a link the archive made, and ".." components are refused
  * outright. Objects are then created with *at() calls relative to the
  * parent fd, O_EXCL and O_NOFOLLOW, and their metadata changed through
- * fds of the objects themselves (or AT_SYMLINK_NOFOLLOW). */
+ * fds of the objects themselves (or AT_SYMLINK_NOFOLLOW).
+ *
+ * Directory mtimes. Making or removing a name in a directory sets its
+ * mtime, so a directory's own mtime from the archive can only be set once
+ * nothing more is made in it. Keeping every directory until the end costs
+ * memory in proportion to the archive; instead unpack keeps a stack of
+ * levels, the chain of directories from the root down to the last entry's
+ * parent, each with an fd and the mtime it must end with. An entry pops
+ * the levels its parent is not below, setting their mtimes, and pushes
+ * those its parent lacks; a directory entry then pushes itself with its
+ * mtime from the archive. Memory: one level per component of one path.
+ *
+ * Why that is right in any order: unpack makes or removes names only in
+ * the entry's parent (the top level), in directories it pushes (making a
+ * missing one on the way) and inside a tree it removes. So a directory
+ * off the stack keeps the mtime it was given when popped. An archive that
+ * comes back to a directory it left pushes it again with the mtime read
+ * from the directory itself before anything changes it, which is set
+ * again when it is popped. In depth-first order (GNU tar, Go, umoci) that
+ * never happens: every directory is opened once and its mtime set once.
+ */
 #include "unpack.h"
 
 #include <errno.h>
@@ -20,22 +40,29 @@
 
 #include "util.h"
 
-struct unpack_dir {
-	char *path;
-	struct timespec mtime;
+/* Levels that keep an fd; deeper ones are walked to when needed. */
+#define FD_LEVELS 64
+/* stack_to: a component on the way is a symlink or not a directory. */
+#define NOT_DIR (-2)
+
+struct unpack_level {
+	int fd;			/* the directory (level 0: rootfd), or -1 */
+	struct timespec mtime;	/* to set when popped; UTIME_OMIT: none */
 };
 
 static int on_entry(void *user, const struct tar_entry *e, struct md_err *err);
 static int on_data(void *user, const void *buf, size_t len, struct md_err *err);
 static int on_entry_end(void *user, struct md_err *err);
-static const struct tar_ops unpack_ops = { on_entry, on_data, on_entry_end };
+static int on_hole(void *user, uint64_t len, struct md_err *err);
+static const struct tar_ops unpack_ops = { on_entry, on_data, on_entry_end,
+					   on_hole };
 
 void unpack_init(struct unpack *u, int rootfd)
 {
 	memset(u, 0, sizeof(*u));
 	u->rootfd = rootfd;
 	u->fd = -1;
-	u->cache_fd = -1;
+	u->top_fd = -1;
 	tar_init(&u->tar, &unpack_ops, u);
 }
 
@@ -44,14 +71,16 @@ void unpack_free(struct unpack *u)
 	tar_free(&u->tar);
 	if (u->fd >= 0)
 		close(u->fd);
-	if (u->cache_fd >= 0)
-		close(u->cache_fd);
-	u->fd = u->cache_fd = -1;
-	for (size_t i = 0; i < u->ndirs; i++)
-		free(u->dirs[i].path);
-	free(u->dirs);
-	u->dirs = NULL;
-	u->ndirs = 0;
+	u->fd = -1;
+	for (size_t j = 1; j <= u->ndir && j < FD_LEVELS; j++)
+		close(u->lv[j].fd);
+	if (u->top_fd >= 0)
+		close(u->top_fd);
+	u->top_fd = -1;
+	free(u->lv);
+	u->lv = NULL;
+	u->lv_cap = u->ndir = 0;
+	u->dir[0] = 0;
 }
 
 int unpack_clean_path(const char *in, char *out, size_t outlen)
@@ -81,75 +110,208 @@ int unpack_clean_path(const char *in, char *out, size_t outlen)
 	return 0;
 }
 
-static void cache_drop(struct unpack *u)
+/* Components two cleaned paths share from the start. */
+static size_t common_levels(const char *a, const char *b)
 {
-	if (u->cache_fd >= 0)
-		close(u->cache_fd);
-	u->cache_fd = -1;
-	u->cache_path[0] = 0;
+	size_t n = 0;
+
+	while (*a && *b) {
+		size_t la = strcspn(a, "/"), lb = strcspn(b, "/");
+		if (la != lb || memcmp(a, b, la))
+			break;
+		n++;
+		a += la + !!a[la];
+		b += lb + !!b[lb];
+	}
+	return n;
 }
 
-/* Opens directory dir (a cleaned path, "" = root) component by component
- * without following symlinks; creates missing directories (0755) if
- * create is set. Returns an fd owned by the cache: do not close it. */
-static int walk_dir(struct unpack *u, const char *dir, int create,
-		    struct md_err *err)
+/* What follows the first n components of a cleaned path. */
+static const char *below(const char *path, size_t n)
+{
+	while (n-- && *path) {
+		path += strcspn(path, "/");
+		path += *path == '/';
+	}
+	return path;
+}
+
+/* Opens the directory path (cleaned; "" is dirfd itself) below dirfd one
+ * component at a time, never following a symlink. The caller closes it. */
+static int open_below(int dirfd, const char *path)
 {
 	char buf[PATH_MAX];
-	int fd;
+	int fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
 
-	if (!dir[0])
-		return u->rootfd;
-	if (u->cache_fd >= 0 && !strcmp(dir, u->cache_path))
-		return u->cache_fd;
-	strcpy(buf, dir);
-	fd = dup(u->rootfd);
-	for (char *c = buf, *next; c; c = next) {
-		int nfd;
-		next = strchr(c, '/');
-		if (next)
+	strcpy(buf, path);
+	for (char *c = buf, *next; fd >= 0 && *c; c = next) {
+		int nfd, e;
+		next = c + strcspn(c, "/");
+		if (*next)
 			*next++ = 0;
 		nfd = openat(fd, c, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (nfd < 0 && errno == ENOENT && create) {
-			if (mkdirat(fd, c, 0755) < 0 && errno != EEXIST)
-				goto fail;
-			nfd = openat(fd, c, O_PATH | O_DIRECTORY | O_NOFOLLOW |
-				     O_CLOEXEC);
-		}
-		if (nfd < 0)
-			goto fail;
+		e = errno;
 		close(fd);
+		errno = e;
 		fd = nfd;
 	}
-	cache_drop(u);
-	u->cache_fd = fd;
-	strcpy(u->cache_path, dir);
 	return fd;
-fail:
-	if (errno == ENOTDIR || errno == ELOOP)
-		err_set(err, 0, "unpack %s: a parent is a symlink or not a "
-			"directory", dir);
-	else
-		err_set(err, errno, "unpack %s", dir);
-	close(fd);
-	return -1;
 }
 
-/* Splits a cleaned path into its parent fd and base name. */
-static int open_parent(struct unpack *u, const char *path, const char **name,
-		       int create, struct md_err *err)
+static int level_fd(struct unpack *u, size_t j)
 {
-	char dir[PATH_MAX];
-	const char *slash = strrchr(path, '/');
-
-	if (!slash) {
-		*name = path;
+	if (j == 0)
 		return u->rootfd;
+	if (j < FD_LEVELS)
+		return u->lv[j].fd;
+	return j == u->ndir ? u->top_fd : -1;
+}
+
+static int levels_reserve(struct unpack *u, size_t n, struct md_err *err)
+{
+	struct unpack_level *lv;
+	size_t cap = u->lv_cap ? u->lv_cap : 16;
+
+	if (n <= u->lv_cap)
+		return 0;
+	while (cap < n)
+		cap *= 2;
+	lv = realloc(u->lv, cap * sizeof(*lv));
+	if (!lv)
+		return err_set(err, ENOMEM, "unpack");
+	if (!u->lv_cap) {
+		lv[0].fd = -1;
+		lv[0].mtime.tv_nsec = UTIME_OMIT;
 	}
-	memcpy(dir, path, slash - path);
-	dir[slash - path] = 0;
-	*name = slash + 1;
-	return walk_dir(u, dir, create, err);
+	u->lv = lv;
+	u->lv_cap = cap;
+	return 0;
+}
+
+/* Pushes name, a directory in the top level, with its fd (now the
+ * stack's) and the mtime to give it when popped. */
+static int push_fd(struct unpack *u, const char *name, int fd,
+		   struct timespec mtime, struct md_err *err)
+{
+	size_t n = strlen(u->dir);
+	struct unpack_level *l;
+
+	if (levels_reserve(u, u->ndir + 2, err) < 0) {
+		close(fd);
+		return -1;
+	}
+	if (n)
+		u->dir[n++] = '/';
+	strcpy(u->dir + n, name);
+	l = &u->lv[++u->ndir];
+	l->mtime = mtime;
+	l->fd = u->ndir < FD_LEVELS ? fd : -1;
+	if (u->ndir >= FD_LEVELS) {
+		if (u->top_fd >= 0)
+			close(u->top_fd);
+		u->top_fd = fd;
+	}
+	return 0;
+}
+
+/* Pushes the directory name of the top level, made (0755) if missing. */
+static int push_dir(struct unpack *u, const char *name, struct md_err *err)
+{
+	int pfd = level_fd(u, u->ndir);
+	struct timespec keep = { 0, UTIME_OMIT };
+	struct stat st;
+	int fd = openat(pfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd >= 0) {
+		/* It may be a directory left earlier: its mtime stays. */
+		if (fstat(fd, &st) < 0) {
+			close(fd);
+			return err_set(err, errno, "unpack %s/%s", u->dir, name);
+		}
+		keep = st.st_mtim;
+	} else if (errno == ENOENT) {
+		if (mkdirat(pfd, name, 0755) < 0 && errno != EEXIST)
+			return err_set(err, errno, "unpack %s/%s", u->dir, name);
+		fd = openat(pfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW |
+			    O_CLOEXEC);
+	}
+	if (fd < 0)
+		return errno == ENOTDIR || errno == ELOOP ? NOT_DIR :
+		       err_set(err, errno, "unpack %s/%s", u->dir, name);
+	return push_fd(u, name, fd, keep, err);
+}
+
+/* Pops the top level, giving it its mtime. */
+static int pop_level(struct unpack *u, struct md_err *err)
+{
+	size_t j = u->ndir;
+	struct unpack_level *l = &u->lv[j];
+	char *slash = strrchr(u->dir, '/');
+	int pfd = level_fd(u, j - 1), r = 0;
+
+	if (pfd < 0) {		/* a deep one: walk to its parent */
+		*slash = 0;
+		pfd = open_below(u->lv[FD_LEVELS - 1].fd,
+				 below(u->dir, FD_LEVELS - 1));
+		*slash = '/';
+		if (pfd < 0)
+			r = err_set(err, errno, "unpack %s", u->dir);
+	}
+	if (!r && l->mtime.tv_nsec != UTIME_OMIT) {
+		struct timespec ts[2] = { { 0, UTIME_OMIT }, l->mtime };
+		if (utimensat(pfd, slash ? slash + 1 : u->dir, ts,
+			      AT_SYMLINK_NOFOLLOW) < 0)
+			r = err_set(err, errno, "unpack %s: mtime", u->dir);
+	}
+	close(j < FD_LEVELS ? l->fd : u->top_fd);
+	u->top_fd = j - 1 >= FD_LEVELS ? pfd : -1;
+	if (slash)
+		*slash = 0;
+	else
+		u->dir[0] = 0;
+	u->ndir--;
+	return r;
+}
+
+/* Makes the stack the chain of directories down to dir (cleaned): pops
+ * the levels dir is not below, pushes those it lacks. Returns dir's fd
+ * (the stack's), -1, or NOT_DIR (err set) if a component is a symlink or
+ * not a directory. */
+static int stack_to(struct unpack *u, const char *dir, struct md_err *err)
+{
+	size_t k = common_levels(u->dir, dir);
+	char buf[PATH_MAX];
+	int r;
+
+	if (levels_reserve(u, 1, err) < 0)
+		return -1;
+	while (u->ndir > k)
+		if (pop_level(u, err) < 0)
+			return -1;
+	strcpy(buf, below(dir, k));
+	for (char *c = buf, *next; *c; c = next) {
+		next = c + strcspn(c, "/");
+		if (*next)
+			*next++ = 0;
+		r = push_dir(u, c, err);
+		if (r == NOT_DIR)
+			err_set(err, 0, "unpack %s: a parent is a symlink or not "
+				"a directory", dir);
+		if (r < 0)
+			return r;
+	}
+	return level_fd(u, u->ndir);
+}
+
+/* An fd of the directory dir (cleaned), walked to from the deepest level
+ * it is below; the caller closes it. */
+static int open_dir(struct unpack *u, const char *dir)
+{
+	size_t k = common_levels(u->dir, dir);
+
+	if (k >= FD_LEVELS && k != u->ndir)
+		k = FD_LEVELS - 1;
+	return open_below(level_fd(u, k), below(dir, k));
 }
 
 /* Removes whatever is at name, unless it is a directory and keep_dir. */
@@ -161,15 +323,9 @@ static int clear_name(struct unpack *u, int pfd, const char *name,
 	if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return errno == ENOENT ? 0 : err_set(err, errno, "unpack %s", u->path);
 	if (S_ISDIR(st.st_mode)) {
-		size_t n = strlen(u->path);
 		if (keep_dir)
 			return 0;
-		/* The cached directory may be this one or below it (it is
-		 * never pfd's parent: pfd may be the cache itself). */
-		if (u->cache_fd >= 0 && u->cache_fd != pfd &&
-		    !strncmp(u->cache_path, u->path, n) &&
-		    (!u->cache_path[n] || u->cache_path[n] == '/'))
-			cache_drop(u);
+		/* Not on the stack: that ends at its parent, pfd. */
 		if (rm_rf_at(pfd, name) < 0)
 			return err_set(err, errno, "unpack %s: remove", u->path);
 		return 0;
@@ -208,53 +364,32 @@ static int set_meta_fd(struct unpack *u, int fd, const struct tar_entry *e,
 	return set_xattrs(u, fd, e, err);
 }
 
-static int defer_dir_mtime(struct unpack *u, const struct tar_entry *e,
-			   struct md_err *err)
-{
-	/* The same directory again (an archive may repeat one header many
-	 * times): one record. */
-	if (u->ndirs && !strcmp(u->dirs[u->ndirs - 1].path, u->path)) {
-		u->dirs[u->ndirs - 1].mtime.tv_sec = e->mtime;
-		u->dirs[u->ndirs - 1].mtime.tv_nsec = e->mtime_nsec;
-		return 0;
-	}
-	if (u->ndirs == u->dirs_cap) {
-		size_t cap = u->dirs_cap ? u->dirs_cap * 2 : 64;
-		struct unpack_dir *nd = realloc(u->dirs, cap * sizeof(*nd));
-		if (!nd)
-			return err_set(err, ENOMEM, "unpack");
-		u->dirs = nd;
-		u->dirs_cap = cap;
-	}
-	u->dirs[u->ndirs].path = strdup(u->path);
-	if (!u->dirs[u->ndirs].path)
-		return err_set(err, ENOMEM, "unpack");
-	u->dirs[u->ndirs].mtime.tv_sec = e->mtime;
-	u->dirs[u->ndirs].mtime.tv_nsec = e->mtime_nsec;
-	u->ndirs++;
-	return 0;
-}
-
 static int make_dir(struct unpack *u, int pfd, const char *name,
 		    const struct tar_entry *e, struct md_err *err)
 {
-	cleanup_close int fd = -1;
+	struct timespec mtime = { e->mtime, e->mtime_nsec };
+	int fd;
 
 	if (!name) {	/* the layer root itself ("./") */
-		fd = openat(u->rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	} else {
-		if (clear_name(u, pfd, name, 1, err) < 0)
-			return -1;
-		if (mkdirat(pfd, name, 0700) < 0 && errno != EEXIST)
-			return err_set(err, errno, "unpack %s: mkdir", u->path);
-		fd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-			    O_CLOEXEC);
+		cleanup_close int rfd = openat(u->rootfd, ".", O_RDONLY |
+					       O_DIRECTORY | O_CLOEXEC);
+		if (rfd < 0)
+			return err_set(err, errno, "unpack %s", e->path);
+		u->lv[0].mtime = mtime;
+		return set_meta_fd(u, rfd, e, err);
 	}
+	if (clear_name(u, pfd, name, 1, err) < 0)
+		return -1;
+	if (mkdirat(pfd, name, 0700) < 0 && errno != EEXIST)
+		return err_set(err, errno, "unpack %s: mkdir", u->path);
+	fd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return err_set(err, errno, "unpack %s", u->path);
-	if (set_meta_fd(u, fd, e, err) < 0)
+	if (set_meta_fd(u, fd, e, err) < 0) {
+		close(fd);
 		return -1;
-	return defer_dir_mtime(u, e, err);
+	}
+	return push_fd(u, name, fd, mtime, err);
 }
 
 static int make_whiteout(struct unpack *u, int pfd, const char *name,
@@ -290,23 +425,38 @@ static int make_whiteout(struct unpack *u, int pfd, const char *name,
 static int make_hardlink(struct unpack *u, int pfd, const char *name,
 			 const struct tar_entry *e, struct md_err *err)
 {
-	char target[PATH_MAX];
-	const char *tname;
-	int tfd;
-	cleanup_close int pdup = -1;
+	char target[PATH_MAX], *slash;
+	cleanup_close int tfd = -1;
+	struct stat st;
 
 	if (unpack_clean_path(e->linkname, target, sizeof(target)) < 0 ||
 	    !target[0])
 		return err_set(err, 0, "unpack %s: hardlink target %s leaves the "
 			       "layer", u->path, e->linkname);
-	/* Walking to the target may replace the cached parent fd. */
-	pdup = fcntl(pfd, F_DUPFD_CLOEXEC, 0);
-	if (pdup < 0)
-		return err_set(err, errno, "unpack %s", u->path);
-	tfd = open_parent(u, target, &tname, 0, err);
-	if (tfd < 0)
-		return err_wrap(err, "unpack %s: hardlink target", u->path);
-	if (linkat(tfd, tname, pdup, name, 0) < 0)
+	/* GNU tar archives a path named twice as a link to itself. */
+	if (!strcmp(target, u->path)) {
+		if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			return err_set(err, errno, "unpack %s: link to itself",
+				       u->path);
+		return 0;
+	}
+	if (clear_name(u, pfd, name, 0, err) < 0)
+		return -1;
+	slash = strrchr(target, '/');
+	if (slash) {
+		*slash = 0;
+		tfd = open_dir(u, target);
+		if (tfd < 0)
+			return errno == ENOTDIR || errno == ELOOP ?
+			       err_set(err, 0, "unpack %s: hardlink target %s: a "
+				       "parent is a symlink or not a directory",
+				       u->path, target) :
+			       err_set(err, errno, "unpack %s: hardlink target %s",
+				       u->path, target);
+		*slash = '/';
+	}
+	if (linkat(slash ? tfd : u->rootfd, slash ? slash + 1 : target, pfd,
+		   name, 0) < 0)
 		return err_set(err, errno, "unpack %s: link to %s", u->path,
 			       target);
 	return 0;
@@ -347,26 +497,43 @@ static int on_entry(void *user, const struct tar_entry *e, struct md_err *err)
 {
 	struct unpack *u = user;
 	const char *name;
-	int pfd;
+	char *slash;
+	int pfd, whiteout;
 
 	u->cur = e;
 	u->entries++;
+	u->holes = 0;
 	if (unpack_clean_path(e->path, u->path, sizeof(u->path)) < 0)
 		return err_set(err, 0, "unpack %.200s: path leaves the layer",
 			       e->path);
+	if (levels_reserve(u, 1, err) < 0)
+		return -1;
 	if (!u->path[0]) {
 		if (e->type != TAR_DIR)
 			return err_set(err, 0, "unpack %s: the root must be a "
 				       "directory", e->path);
 		return make_dir(u, -1, NULL, e, err);
 	}
-	pfd = open_parent(u, u->path, &name, 1, err);
+	slash = strrchr(u->path, '/');
+	name = slash ? slash + 1 : u->path;
+	whiteout = !strncmp(name, ".wh.", 4);
+	if (slash)
+		*slash = 0;
+	pfd = stack_to(u, slash ? u->path : "", err);
+	if (slash)
+		*slash = '/';
+	/* A whiteout under what is no directory in this layer (umoci writes
+	 * "d" as a file, then "d/.wh.x") hides nothing. */
+	if (pfd == NOT_DIR && whiteout)
+		return 0;
 	if (pfd < 0)
 		return -1;
-	if (!strncmp(name, ".wh.", 4))
+	if (whiteout)
 		return make_whiteout(u, pfd, name, err);
 	if (e->type == TAR_DIR)
 		return make_dir(u, pfd, name, e, err);
+	if (e->type == TAR_LINK)
+		return make_hardlink(u, pfd, name, e, err);
 	if (clear_name(u, pfd, name, 0, err) < 0)
 		return -1;
 	switch (e->type) {
@@ -376,8 +543,6 @@ static int on_entry(void *user, const struct tar_entry *e, struct md_err *err)
 		if (u->fd < 0)
 			return err_set(err, errno, "unpack %s: create", u->path);
 		return 0;
-	case TAR_LINK:
-		return make_hardlink(u, pfd, name, e, err);
 	case TAR_SYMLINK:
 		return make_symlink(u, pfd, name, e, err);
 	default:
@@ -397,6 +562,22 @@ static int on_data(void *user, const void *buf, size_t len, struct md_err *err)
 	return 0;
 }
 
+/* A hole of a sparse file: left unwritten, so it stays a hole where the
+ * file system can have one. */
+static int on_hole(void *user, uint64_t len, struct md_err *err)
+{
+	struct unpack *u = user;
+
+	if (u->fd < 0)
+		return 0;
+	/* tar.c: a hole ends within the file's size, an int64_t */
+	if (lseek(u->fd, (off_t)len, SEEK_CUR) < 0)
+		return err_set(err, errno, "unpack %s: seek", u->path);
+	u->holes = 1;
+	u->bytes += len;
+	return 0;
+}
+
 static int on_entry_end(void *user, struct md_err *err)
 {
 	struct unpack *u = user;
@@ -410,6 +591,12 @@ static int on_entry_end(void *user, struct md_err *err)
 	ts[0].tv_nsec = UTIME_OMIT;
 	ts[1].tv_sec = e->mtime;
 	ts[1].tv_nsec = e->mtime_nsec;
+	/* A file ending in a hole gets its length here. */
+	if (u->holes && ftruncate(fd, e->size) < 0) {
+		err_set(err, errno, "unpack %s: truncate", u->path);
+		close(fd);
+		return -1;
+	}
 	if (set_meta_fd(u, fd, e, err) < 0) {
 		close(fd);
 		return -1;
@@ -437,21 +624,12 @@ int unpack_finish(struct unpack *u, struct md_err *err)
 {
 	if (tar_finish(&u->tar, err) < 0)
 		return -1;
-	/* Setting a directory's mtime does not touch its parent's, so the
-	 * order does not matter; all entries are in place by now. */
-	for (size_t i = 0; i < u->ndirs; i++) {
-		struct timespec ts[2] = { { 0, UTIME_OMIT }, u->dirs[i].mtime };
-		const char *p = u->dirs[i].path, *name;
-		int pfd;
-
-		if (!p[0]) {
-			futimens(u->rootfd, ts);
-			continue;
-		}
-		pfd = open_parent(u, p, &name, 0, err);
-		if (pfd < 0)
-			continue;	/* replaced later in the archive */
-		utimensat(pfd, name, ts, AT_SYMLINK_NOFOLLOW);
-	}
+	while (u->ndir)
+		if (pop_level(u, err) < 0)
+			return -1;
+	if (u->lv && u->lv[0].mtime.tv_nsec != UTIME_OMIT &&
+	    futimens(u->rootfd, (struct timespec[2]){ { 0, UTIME_OMIT },
+						      u->lv[0].mtime }) < 0)
+		return err_set(err, errno, "unpack: the layer root's mtime");
 	return 0;
 }

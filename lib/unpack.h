@@ -11,20 +11,24 @@
 #include "err.h"
 #include "tar.h"
 
-struct unpack_dir;
+struct unpack_level;
 
 struct unpack {
 	int rootfd;		/* the layer directory */
 	struct tar tar;
 	int fd;			/* regular file receiving data, or -1 */
+	int holes;		/* it has holes: its size is set at its end */
 	const struct tar_entry *cur;
 	char path[PATH_MAX];	/* cleaned path of the current entry */
-	uint64_t bytes;		/* regular file bytes written */
+	uint64_t bytes;		/* regular file bytes (holes too) */
 	uint64_t entries;
-	int cache_fd;		/* last parent directory walked to */
-	char cache_path[PATH_MAX];
-	struct unpack_dir *dirs;	/* directory mtimes, set at the end */
-	size_t ndirs, dirs_cap;
+	/* The directory stack (unpack.c): the chain of directories from the
+	 * root to the last entry's parent, whose mtimes are set when left. */
+	char dir[PATH_MAX];	/* the top's path ("" = the root) */
+	size_t ndir;		/* levels above the root */
+	struct unpack_level *lv;	/* ndir + 1 of them */
+	size_t lv_cap;
+	int top_fd;		/* the top's fd if its level keeps none */
 };
 
 void unpack_init(struct unpack *u, int rootfd);

@@ -22,7 +22,7 @@ flock 9		# another run may be building the same $FIX
 W=$FIX.new.$$		# the new fixtures; renamed to $FIX when complete
 T=$FIX.tmp.$$		# scratch
 LOG=$FIX.log
-trap 'rm -rf "$W" "$T"' EXIT
+trap 'umount "$T/big" 2>/dev/null || :; rm -rf "$W" "$T"' EXIT
 trap 'exit 1' HUP INT TERM
 rm -rf "$W" "$T"
 mkdir -p "$W" "$T"
@@ -398,8 +398,211 @@ assert m.pax_headers.get('SCHILY.xattr.user.md') == 'hello', m.pax_headers" "$D/
 		die "tar: xattr missing from pax.tar"
 }
 
+# --- dir2file: umoci's own layers for a directory that becomes a file ------
+# umoci repack writes the file "data/swap", then whiteouts under it
+# ("data/swap/.wh.inner"), which hide nothing.
+build_dir2file() {
+	I=$W/dir2file
+	$SKOPEO copy -q "oci:$W/busybox:latest" "oci:$I:latest"
+	umoci unpack --image "$I:latest" "$T/d2f"
+	mkdir -p "$T/d2f/rootfs/data/swap/sub" "$T/d2f/rootfs/data/keep"
+	echo inner >"$T/d2f/rootfs/data/swap/inner"
+	echo sub >"$T/d2f/rootfs/data/swap/sub/f"
+	echo keep >"$T/d2f/rootfs/data/keep/f"
+	repack "$I:latest" "$T/d2f" "a directory"
+	rm -rf "$T/d2f"
+	umoci unpack --image "$I:latest" "$T/d2f"
+	rm -r "$T/d2f/rootfs/data/swap"
+	echo "a file now" >"$T/d2f/rootfs/data/swap"
+	repack "$I:latest" "$T/d2f" "the directory becomes a file"
+	umoci gc --layout "$I"
+	umoci unpack --image "$I:latest" "$T/d2f-check"
+	mv "$T/d2f-check/rootfs" "$W/dir2file-rootfs"
+	[ "$(cat "$W/dir2file-rootfs/data/swap")" = "a file now" ] ||
+		die "dir2file: umoci unpack has no file data/swap"
+	python3 - "$I" <<-'EOF' || die "dir2file: no whiteout under a file"
+	import json, sys, tarfile
+	i = sys.argv[1]
+	idx = json.load(open(i + "/index.json"))
+	m = json.load(open(i + "/blobs/sha256/" + idx["manifests"][0]["digest"][7:]))
+	names = tarfile.open(i + "/blobs/sha256/" + m["layers"][-1]["digest"][7:]).getnames()
+	sys.exit("data/swap/.wh.inner" not in names)
+	EOF
+	$SKOPEO copy -q "oci:$I:latest" "oci-archive:$W/dir2file-oci.tar:latest"
+}
+
+# --- interop: GNU tar archives in every format ---------------------------
+# interop_tree DIR v7|ustar|full: what each format can hold.
+interop_tree() {
+	d=$1
+	mkdir -p "$d/dir/sub" "$d/hl" "$d/sym" "$d/mode"
+	echo hello >"$d/dir/file"
+	echo sub >"$d/dir/sub/f"
+	echo pair >"$d/hl/a"; ln "$d/hl/a" "$d/hl/b"
+	ln -s ../dir/file "$d/sym/rel"
+	echo s >"$d/mode/suid"; chmod 4755 "$d/mode/suid"
+	mkdir "$d/mode/sticky"; chmod 1777 "$d/mode/sticky"
+	echo o >"$d/owner"; chown 12345:54321 "$d/owner"
+	echo v7 >"$d/dir/$(rep n 80)"
+	[ "$2" = v7 ] && return 0
+	mkfifo "$d/fifo"; mknod "$d/null" c 1 3
+	p="$d/deep/$(rep d 60)/$(rep e 60)"
+	mkdir -p "$p"; echo deep >"$p/$(rep f 60)"
+	[ "$2" = ustar ] && return 0
+	p="$d/long/$(rep a 150)/$(rep b 150)"
+	mkdir -p "$p"; echo long >"$p/file"
+	ln "$d/dir/file" "$d/long/$(rep l 120)"
+	ln -s "/$(rep t 150)" "$d/sym/long-target"
+	echo big >"$d/big-ids"; chown 4000000:4000001 "$d/big-ids"
+	# sparse files: holes between, before, after the data; only holes;
+	# data to an end that is not on a block;
+	# 30 pieces of data (old GNU needs two extension blocks for them)
+	python3 - "$d/sparse" <<-'EOF'
+	import os, sys
+	os.mkdir(sys.argv[1])
+	def mk(name, size, chunks):
+	    with open(os.path.join(sys.argv[1], name), "wb") as f:
+	        for off, n in chunks:
+	            f.seek(off)
+	            f.write(bytes((off >> 12) % 251 + 1 for _ in range(n)))
+	        f.truncate(size)
+	mk("mid", 1 << 20, [(256 << 10, 4096), (512 << 10, 8192)])
+	mk("many", 2 << 20, [(i << 16, 4096) for i in range(30)])
+	mk("holes-only", 1 << 20, [])
+	mk("data-at-end", (1 << 20) + 1000, [((1 << 20) - 4096, 5096)])
+	EOF
+	# before 1970: GNU tar writes these in base-256 (PAX: "mtime=-1.5")
+	mkdir "$d/old"
+	echo 1960 >"$d/old/f"; touch -d @-315619200 "$d/old/f"
+	echo m1 >"$d/old/minus1"; touch -d @-1 "$d/old/minus1"
+	echo frac >"$d/old/frac"; touch -d @-1.5 "$d/old/frac"
+	touch -d @-2000000000 "$d/old"
+}
+
+# tar_interop FORMAT SRC NAME [TAR OPTIONS]: dir/sub/f is named twice, so
+# GNU tar writes it again as a hard link to itself.
+tar_interop() {
+	f=$1 src=$2 out=$W/interop/$3.tar
+	shift 3
+	tar --format=$f --numeric-owner "$@" -C "$src" -cf "$out" . ./dir/sub/f
+	tar -tvf "$out" | grep -q ' \./dir/sub/f link to \./dir/sub/f$' ||
+		die "interop: $out has no self-link"
+}
+
+build_interop() {
+	D=$W/interop
+	mkdir -p "$D"
+	interop_tree "$T/i-full" full
+	interop_tree "$T/i-ustar" ustar
+	interop_tree "$T/i-v7" v7
+	for f in gnu oldgnu posix; do
+		tar_interop $f "$T/i-full" $f --sparse
+	done
+	for v in 0.0 0.1 1.0; do
+		tar_interop pax "$T/i-full" pax-sparse-$v --sparse --sparse-version=$v
+	done
+	tar_interop ustar "$T/i-ustar" ustar
+	tar_interop v7 "$T/i-v7" v7
+	tar -tvf "$D/gnu.tar" | grep -q ' 1960-01-01 .*/old/f$' || die "interop: 1960"
+	python3 - "$D/oldgnu.tar" <<-'EOF' || die "interop: no old GNU sparse extension"
+	import sys, tarfile
+	m = tarfile.open(sys.argv[1]).getmember("./sparse/many")
+	sys.exit(not (m.type == tarfile.GNUTYPE_SPARSE and len(m.sparse) == 30))
+	EOF
+	# 100k directories, made on a tmpfs: ext4 takes minutes to remove them
+	mkdir "$T/big"
+	mount -t tmpfs md-fixtures "$T/big"
+	python3 -c "import os
+for i in range(100):
+    for j in range(1000):
+        os.makedirs('$T/big/d%02d/e%03d' % (i, j))"
+	touch -d @1000000000 "$T/big"/d00/e000 "$T/big"/d99
+	tar --format=gnu --numeric-owner -C "$T/big" -czf "$D/dirs100k.tar.gz" .
+	umount "$T/big"
+}
+
+# Archives GNU tar does not write, from Python's tarfile: a directory, a
+# hard link, a symlink, devices and a fifo with a size field (no data
+# follows them); uid/gid 4294967295; directories in no depth-first order
+# and 70 levels deep; repeated PAX and GNU long-name headers before one
+# entry. odd-nodes-ref and odd-order-ref are Python's extractions (GNU tar
+# reads the first otherwise than Go, and leaves directories it comes back
+# to with the time of extraction).
+build_interop_odd() {
+	python3 - "$W/interop" <<-'EOF'
+	import io, os, sys, tarfile
+	T = tarfile.TarInfo
+	os.chdir(sys.argv[1])
+	def member(name, kind=tarfile.REGTYPE, size=0, **kw):
+	    m = T(name)
+	    m.type, m.size, m.mtime, m.mode = kind, size, 1234567890, 0o755
+	    for k, v in kw.items():
+	        setattr(m, k, v)
+	    return m
+	def put(t, m, data=b""):
+	    m.size = len(data) if m.isreg() else m.size
+	    t.addfile(m, io.BytesIO(data) if m.isreg() else None)
+	def sized(path, names, size):	# sets the size field of those headers
+	    raw = bytearray(open(path, "rb").read())
+	    for off in range(0, len(raw), 512):
+	        h = raw[off:off + 512]
+	        if h[:100].rstrip(b"\0").decode() in names and h[156:157] != b"0":
+	            h[124:136] = b"%011o\0" % size
+	            h[148:156] = b" " * 8
+	            h[148:156] = b"%06o\0 " % sum(h)
+	            raw[off:off + 512] = h
+	    open(path, "wb").write(raw)
+	with tarfile.open("odd-sized.tar", "w", format=tarfile.USTAR_FORMAT) as t:
+	    put(t, member("f"), b"abc")
+	    put(t, member("d", tarfile.DIRTYPE))
+	    put(t, member("after-d"), b"1")
+	    put(t, member("l", tarfile.LNKTYPE, linkname="f"))
+	    put(t, member("after-l"), b"2")
+	sized("odd-sized.tar", ("d", "l"), 1000)
+	with tarfile.open("odd-nodes.tar", "w", format=tarfile.USTAR_FORMAT) as t:
+	    for name, kind in (("s", tarfile.SYMTYPE), ("c", tarfile.CHRTYPE),
+	                       ("p", tarfile.FIFOTYPE), ("b", tarfile.BLKTYPE)):
+	        put(t, member(name, kind, linkname="target", devmajor=1, devminor=3))
+	        put(t, member("after-" + name), b"ok")
+	sized("odd-nodes.tar", ("s", "c", "p", "b"), 700)
+	tarfile.open("odd-nodes.tar").extractall("odd-nodes-ref", numeric_owner=True)
+	with tarfile.open("odd-ids.tar", "w", format=tarfile.GNU_FORMAT) as t:
+	    put(t, member("neg-one", uid=4294967295, gid=4294967295), b"x")
+	with tarfile.open("odd-order.tar", "w", format=tarfile.PAX_FORMAT) as t:
+	    for n, (name, kind) in enumerate([
+	            ("a", tarfile.DIRTYPE), ("b", tarfile.DIRTYPE),
+	            ("a/f", tarfile.REGTYPE), ("b/sub", tarfile.DIRTYPE),
+	            ("a/sub", tarfile.DIRTYPE), ("b/sub/g", tarfile.REGTYPE),
+	            ("c/x/y/f", tarfile.REGTYPE), ("c", tarfile.DIRTYPE),
+	            ("c/x", tarfile.DIRTYPE), ("a/f2", tarfile.REGTYPE),
+	            ("c/x/y", tarfile.DIRTYPE)]):
+	        put(t, member(name, kind, mtime=100000 * (n + 1)))
+	    deep = ["l%d" % i for i in range(70)]
+	    for i in range(1, 71):
+	        put(t, member("/".join(deep[:i]), tarfile.DIRTYPE, mtime=1000 * i))
+	    put(t, member("/".join(deep) + "/f"))
+	    put(t, member("a/late"))
+	    put(t, member("/".join(deep[:35]) + "/g"))
+	tarfile.open("odd-order.tar").extractall("odd-order-ref", numeric_owner=True)
+	pax = lambda d: T._create_pax_generic_header(d, tarfile.XHDTYPE, "utf-8")
+	gnu = lambda n: T._create_gnu_long_header(n, tarfile.GNUTYPE_LONGNAME,
+	                                          "utf-8", "strict")
+	def file(name, data):
+	    m = member(name, size=len(data))
+	    return m.tobuf(tarfile.USTAR_FORMAT) + data + b"\0" * (-len(data) % 512)
+	open("odd-rep.tar", "wb").write(
+	    pax({"path": "first", "uid": "7"}) + pax({"path": "second"}) +
+	    file("hdr1", b"one") + gnu("long-one") + gnu("long-two") +
+	    file("hdr2", b"two") + b"\0" * 1024)
+	EOF
+	tar -tf "$W/interop/odd-rep.tar" | grep -qx second || die "interop: odd-rep.tar"
+}
+
+# The canary is this checkout's own: test runs of other checkouts on the
+# same machine remove theirs (tests/import.test computes the same name).
 build_evil() {
-	python3 "$TOOLS/mkevil.py" build "$W/evil"
+	python3 "$TOOLS/mkevil.py" build "$W/evil" --canary \
+		"/tmp/md-evil-canary.$(printf %s "$TOP" | cksum | cut -d' ' -f1)"
 }
 
 build() {
@@ -408,6 +611,9 @@ build() {
 	build_multi
 	build_index
 	build_tar
+	build_dir2file
+	build_interop
+	build_interop_odd
 	build_evil
 	echo "$stamp" >"$W/.stamp"
 }

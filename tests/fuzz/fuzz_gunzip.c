@@ -31,7 +31,15 @@ static int sink_write(void *user, const void *buf, size_t len,
 	return 0;
 }
 
-/* zlib's reference: gzip wrapper, restarted for each following member. */
+static int all_zero(const unsigned char *p, size_t n)
+{
+	while (n && !*p)
+		p++, n--;
+	return !n;
+}
+
+/* zlib's reference: gzip wrapper, restarted for each following member;
+ * zeros after a member end the stream (padding, as gzip -d takes it). */
 static int zlib_gunzip(const unsigned char *in, size_t len,
 		       unsigned char *out, size_t cap, size_t *outlen)
 {
@@ -47,9 +55,11 @@ static int zlib_gunzip(const unsigned char *in, size_t len,
 	zs.avail_out = cap;
 	do {
 		rc = inflate(&zs, Z_FINISH);
-		if (rc == Z_STREAM_END && zs.avail_in)
+		if (rc == Z_STREAM_END && all_zero(zs.next_in, zs.avail_in))
+			break;
+		if (rc == Z_STREAM_END)
 			inflateReset(&zs);
-	} while (rc == Z_STREAM_END && zs.avail_in);
+	} while (rc == Z_STREAM_END);
 	*outlen = cap - zs.avail_out;
 	inflateEnd(&zs);
 	return rc == Z_STREAM_END ? 0 : -1;

@@ -1,5 +1,6 @@
-/* libFuzzer target: the tar header parser, fed in chunks whose sizes come
- * from the input itself. */
+/* libFuzzer target: the tar header parser (PAX, GNU long names, sparse
+ * maps of every format), fed in chunks whose sizes come from the input
+ * itself. */
 #include <stdint.h>
 #include <string.h>
 
@@ -25,9 +26,14 @@ static int f_end(void *u, struct md_err *err)
 	return 0;
 }
 
+static int f_hole(void *u, uint64_t len, struct md_err *err)
+{
+	return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const struct tar_ops ops = { f_entry, f_data, f_end };
+	static const struct tar_ops ops = { f_entry, f_data, f_end, f_hole };
 	struct tar t;
 	struct md_err err;
 	size_t chunk = size ? (data[0] % 64) * 37 + 1 : 1;

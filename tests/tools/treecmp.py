@@ -3,7 +3,7 @@
 
 usage: treecmp.py list DIR [--mtime] [--xattrs] [--overlay] [--no-owner]
                            [--ignore PATH...]
-       treecmp.py diff A B [same options]
+       treecmp.py diff A B [A2 B2...] [same options]
 
 One line per entry, sorted by path (bytes order), fields separated by
 one space:
@@ -25,6 +25,8 @@ skips only the top directory's own line).
 
 diff prints "only in A: PATH", "only in B: PATH" and "differs: PATH" with
 both lines, and exits 1 when the trees differ, 0 when equal, 2 on error.
+More pairs compare each A with its B ("== A B" before the differences of
+a pair), for one python start.
 For diff, hardlink groups are compared by their first path rather than by
 number, so one extra group does not shift every later line.
 """
@@ -185,10 +187,10 @@ def parse(argv):
     p.add_argument("--no-owner", action="store_true")
     p.add_argument("--ignore", action="extend", nargs="+", default=[])
     o = p.parse_args(argv)
-    want = 1 if o.cmd == "list" else 2
-    if len(o.dirs) != want:
-        p.error("%s takes %d director%s" % (o.cmd, want,
-                                            "y" if want == 1 else "ies"))
+    if o.cmd == "list" and len(o.dirs) != 1:
+        p.error("list takes 1 directory")
+    if o.cmd == "diff" and (len(o.dirs) < 2 or len(o.dirs) % 2):
+        p.error("diff takes pairs of directories")
     for d in o.dirs:
         if not os.path.isdir(d):
             p.error("not a directory: " + d)
@@ -202,8 +204,17 @@ def main(argv):
         for rel, f in entries(o.dirs[0], o):
             out.write(line(rel, f) + "\n")
         return 0
-    a = dict(entries(o.dirs[0], o))
-    b = dict(entries(o.dirs[1], o))
+    rc = 0
+    for i in range(0, len(o.dirs), 2):
+        if len(o.dirs) > 2:
+            out.write("== %s %s\n" % (o.dirs[i], o.dirs[i + 1]))
+        rc |= diff(o.dirs[i], o.dirs[i + 1], o, out)
+    return rc
+
+
+def diff(da, db, o, out):
+    a = dict(entries(da, o))
+    b = dict(entries(db, o))
     rc = 0
     for rel in sorted(set(a) | set(b)):
         if rel not in b:
