@@ -230,7 +230,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, struct container *c
 		case O_NAME: snprintf(c->name, sizeof(c->name), "%s", optarg); break;
 		case O_RM: o->rm = 1; break;
 		case 'i': o->r.interactive = 1; break;
-		case 't': o->r.tty = 1; break;
+		case 't': o->r.proc.tty = 1; break;
 		case 'e': strv_add(&o->env_args, optarg); break;
 		case O_ENVFILE: strv_add(&o->env_files, optarg); break;
 		case 'w': o->workdir = optarg; break;
@@ -253,7 +253,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, struct container *c
 			if (caps_change_drop(&o->caps, optarg, &err) < 0)
 				return applet_fail(&err);
 			break;
-		case O_PRIV: o->r.privileged = 1; break;
+		case O_PRIV: o->r.proc.privileged = 1; break;
 		case 'm':
 			if (cg_parse_memory(optarg, &o->lim.memory, &err) < 0)
 				return applet_flag_error("-m, --memory", optarg, err.msg);
@@ -293,7 +293,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, struct container *c
 	}
 	if (optind == argc)
 		return applet_usage_error("requires at least 1 argument");
-	if (o->r.tty && o->r.interactive && !isatty(0))
+	if (o->r.proc.tty && o->r.interactive && !isatty(0))
 		return applet_failf("the input device is not a TTY");
 	if (o->workdir && o->workdir[0] != '/')
 		return applet_failf("the working directory '%s' is invalid, it "
@@ -354,7 +354,7 @@ static int resolve_image(struct store *s, struct opts *o, struct container *c,
 			return 125;
 	for (size_t i = 0; i < o->env_args.n; i++)
 		env_flag(env, o->env_args.v[i]);
-	if (o->r.tty && !env_get_any(env, "TERM"))
+	if (o->r.proc.tty && !env_get_any(env, "TERM"))
 		env_set(env, "TERM=xterm");
 	if (!o->workdir)
 		o->workdir = json_get_str(cfg, "WorkingDir");
@@ -451,6 +451,8 @@ int run_main(int argc, char **argv)
 	r->s = &s;
 	r->c = &c;
 	r->new_net = strcmp(o.network, "host") != 0;
+	/* Nothing watches it but this md: it dies with md. */
+	r->proc.die_with_parent = 1;
 	r->lim = o.lim;
 	if (o.pull == PULL_ALWAYS && (rc = pull_image_for_run(argv[optind], 0)))
 		return rc;
@@ -486,11 +488,11 @@ again:
 	if (!env_get_any(&env, "HOSTNAME"))
 		env_set(&env, hostenv);
 	etc_files(&r->rootfs, &c);
-	r->argv = args.v;
-	r->env = env.v;
-	r->user = o.user;
-	r->workdir = o.workdir;
-	r->caps = caps_resolve(&o.caps, r->privileged);
+	r->proc.argv = args.v;
+	r->proc.env = env.v;
+	r->proc.user = o.user;
+	r->proc.workdir = o.workdir;
+	r->proc.caps = caps_resolve(&o.caps, r->proc.privileged);
 	snprintf(layers, sizeof(layers), "%s/l", s.root);
 	r->rootfs.layers_dir = layers;
 	r->rootfs.lowerdir = lower;
@@ -500,7 +502,7 @@ again:
 	r->rootfs.vols = o.vols;
 	r->rootfs.nvols = o.nvols;
 	r->rootfs.readonly = o.readonly;
-	r->rootfs.privileged = r->privileged;
+	r->rootfs.privileged = r->proc.privileged;
 	r->keep_cgroup = o.rm;
 	if (run_finish(r, &proc, &status, &err) < 0) {
 		struct md_err e2;
@@ -513,15 +515,16 @@ again:
 			container_remove(&s, &c, 0, -1, NULL, &e2);
 		else
 			container_save(&s, &c, 1, &e2);
-		return applet_fail(&err);
+		applet_fail(&err);
+		/* Ctrl-C (or TERM, HUP) before the command ran: as a shell
+		 * reports a command a signal ended. */
+		return proc.stop_signal ? 128 + proc.stop_signal : 125;
 	}
 	if (err.msg[0])
 		fprintf(stderr, "md-run: %s\n", err.msg);
 	if (o.rm) {
-		/* The remover shares md's memory: nothing but _exit after. */
-		fflush(NULL);
+		fflush(NULL);	/* (the remover is a fork: nothing printed twice) */
 		container_remove(&s, &c, 1, r->mntns_fd, &proc.cg, &err);
-		_exit(status);
 	} else {
 		if (r->mntns_fd >= 0)
 			close(r->mntns_fd);

@@ -473,35 +473,49 @@ static void close_if(int fd)
 		close(fd);
 }
 
-/* The detached remover shares the caller's memory, which then only
- * _exits (see container.h): no page tables to copy, and the caller's
- * exit need not unmap its memory. Its arguments are static: the caller's
- * stack is gone meanwhile. */
-static struct {
-	int store_fd, hold_fd;
-	char tmp[128];
-	struct cgroup cg;
-	int has_cg;
-} remover;
-static char remover_stack[64 << 10] __attribute__((aligned(64)));
-
-static int remover_main(void *arg)
+/* The detached remover: a forked copy of the caller, out of its session
+ * (a terminal's hangup must not end it) and its pipes, that ends the
+ * container's cgroup and deletes its directory. */
+static void remover_main(struct store *s, const char *tmp, int hold_fd,
+			 const struct cgroup *cg)
 {
-	struct store s = { .fd = remover.store_fd };
+	struct sigaction ign = { .sa_handler = SIG_IGN };
+	static const int sigs[] = { SIGHUP, SIGINT, SIGTERM, SIGQUIT, SIGPIPE };
 	int null = openat(AT_FDCWD, "/dev/null", O_RDWR | O_CLOEXEC);
+	struct cgroup mine;
 
-	(void)arg;
-	/* Out of the caller's session and pipes. */
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+		sigaction(sigs[i], &ign, NULL);
+	setsid();
 	if (null >= 0) {
 		dup2(null, 0);
 		dup2(null, 1);
 		dup2(null, 2);
 	}
-	setsid();
-	close_if(remover.hold_fd);
-	if (remover.has_cg && cgroup_destroy(&remover.cg, 0, NULL) < 0)
-		cgroup_destroy(&remover.cg, 1, NULL);
-	_exit(remove_dir(&s, remover.tmp) < 0);
+	close_if(hold_fd);
+	if (cg) {
+		mine = *cg;
+		if (cgroup_destroy(&mine, 0, NULL) < 0)
+			cgroup_destroy(&mine, 1, NULL);
+	}
+	_exit(remove_dir(s, tmp) < 0);
+}
+
+/* Forks the remover with every signal held, so that none reaches it
+ * before it ignores them; 0 if it runs. */
+static int remover_start(struct store *s, const char *tmp, int hold_fd,
+			 const struct cgroup *cg)
+{
+	sigset_t all, old;
+	pid_t pid;
+
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	if ((pid = fork()) == 0) {
+		remover_main(s, tmp, hold_fd, cg);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return pid < 0 ? -1 : 0;
 }
 
 int container_remove(struct store *s, const struct container *c,
@@ -510,7 +524,6 @@ int container_remove(struct store *s, const struct container *c,
 {
 	const char *id = c->id;
 	char dir[128], tmp[128];
-	pid_t pid;
 	int rm, rc;
 
 	snprintf(dir, sizeof(dir), "containers/%s", id);
@@ -536,15 +549,7 @@ int container_remove(struct store *s, const struct container *c,
 			close(s->busy);
 			s->busy = -1;
 		}
-		remover.store_fd = s->fd;
-		remover.hold_fd = hold_fd;
-		remover.has_cg = cg != NULL;
-		if (cg)
-			remover.cg = *cg;
-		snprintf(remover.tmp, sizeof(remover.tmp), "%s", tmp);
-		pid = clone(remover_main, remover_stack + sizeof(remover_stack),
-			    CLONE_VM | SIGCHLD, &remover);
-		if (pid > 0) {
+		if (remover_start(s, tmp, hold_fd, cg) == 0) {
 			close(rm);
 			close_if(hold_fd);
 			return 0;

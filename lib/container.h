@@ -46,11 +46,10 @@ int container_save(struct store *s, const struct container *c, int durable,
 		   struct md_err *err);
 /* Removes the container's directory, everything in it, and its name.
  * detach: md need not wait; the name is free and the directory out of
- * sight on return, a detached child deletes the files. That child shares
- * the caller's memory: after a detached removal the caller must only
- * _exit. hold_fd (or -1) is closed first, then cg (or NULL), the ended
- * container's cgroup, is removed, by that child if there is one (see
- * run_spec's mntns_fd and keep_cgroup). */
+ * sight on return, a forked remover (in a session of its own, deaf to
+ * signals) deletes the files. hold_fd (or -1) is closed first, then cg
+ * (or NULL), the ended container's cgroup, is removed, by that remover
+ * if there is one (see run_spec's mntns_fd and keep_cgroup). */
 int container_remove(struct store *s, const struct container *c, int detach,
 		     int hold_fd, const struct cgroup *cg, struct md_err *err);
 void container_free(struct container *c);

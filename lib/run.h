@@ -1,31 +1,27 @@
-/* Running a container's first process: namespaces, cgroup, root file
- * system, identity, privileges, exec; and, in md, waiting for it with
- * signals and terminal passed through. md itself is the parent (the
- * monitor, for a detached container): no helper process, no re-exec. */
+/* Running a container's first process: md starts it (spawn.h), it makes
+ * its namespaces while md prepares the rest, md hands it the rest (GO),
+ * it sets up its root and execs (setup.h); md waits for it in the
+ * foreground (wait.h). md itself is the parent: no helper process, no
+ * re-exec. */
 #ifndef MD_RUN_H
 #define MD_RUN_H
 
-#include <sched.h>
-#include <signal.h>
-#include <stdint.h>
+#include <sys/types.h>
 
 #include "cgroup.h"
 #include "container.h"
 #include "err.h"
 #include "rootfs.h"
+#include "setup.h"
 #include "store.h"
+#include "wait.h"
 
 struct run_spec {
 	struct store *s;
 	struct container *c;
-	char **argv;		/* the command, resolved */
-	char **env;		/* NULL-terminated */
-	const char *user;	/* -u, or the image's User */
-	const char *workdir;	/* absolute, "/" by default */
-	uint64_t caps;
-	int privileged;
+	struct proc_spec proc;	/* the command, its identity and privileges */
 	int new_net;		/* a network namespace of its own */
-	int tty, interactive;
+	int interactive;
 	struct cg_limits lim;
 	struct rootfs_spec rootfs;
 	/* Out: the container's mount namespace, held open (or -1) when
@@ -40,26 +36,22 @@ struct run_spec {
 
 /* The container's first process, from run_start to run_finish. */
 struct run_proc {
-	struct run_spec *r;
 	pid_t pid;
+	int sock;		/* md's end of the start-up socket */
 	struct cgroup cg;
-	int errfd[2];		/* [1]: the child's end, closed in md */
-	int sock[2];		/* fds: md's mounts in, the tty's master out */
 	int into_cg;		/* it started in its cgroup (v2) */
 	int cg_made;		/* cg exists */
-	int go;			/* shared with it, see run.c */
-	sigset_t oldmask;	/* md's signal mask before */
-	cpu_set_t cpus;		/* md's CPUs: the child's again at go */
-	int spread;		/* the child was sent off md's CPU */
+	int stop_signal;	/* a signal that ended the start, or 0 */
+	struct fg_signals sig;
 };
 
 /* Starts the container's first process, which makes its namespaces
  * (pid, mount, uts, ipc, net unless r->new_net is 0), host name and
- * loopback while md goes on, then waits. Its cgroup is made first where
- * it can start in it (cgroup v2), else by run_finish, and joined (with a
- * cgroup namespace) before anything else. Needs of r: c (id, hostname,
- * cgroup_parent), new_net, tty, interactive, lim; the rest is read after
- * run_finish begins. */
+ * loopback while md goes on, then waits for GO. Its cgroup is made
+ * first where it can start in it (cgroup v2), else by run_finish. What
+ * the child takes from r now, in its own copy: c's id, hostname and
+ * cgroup_parent, new_net, interactive, proc.tty, lim; the rest goes to
+ * it with GO. */
 int run_start(struct run_spec *r, struct run_proc *p, struct md_err *err);
 /* Sets r->c's pid, its start time and status "running". */
 void run_started(struct run_spec *r, const struct run_proc *p);
@@ -68,7 +60,9 @@ void run_started(struct run_spec *r, const struct run_proc *p);
 void run_abort(struct run_proc *p);
 /* Lets it go on (root file system, user, privileges, exec) and waits for
  * it. *status is Docker's exit code: the command's, 128+N for signal N,
- * 125/126/127 when it could not be started (err then says why). */
+ * 125/126/127 when it could not be started (err then says why). -1 if
+ * md could not start it (err says why; p->stop_signal if a signal came
+ * first): the process is gone then, its cgroup too. */
 int run_finish(struct run_spec *r, struct run_proc *p, int *status,
 	       struct md_err *err);
 /* Removes the container's cgroup (it has ended). */

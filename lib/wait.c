@@ -1,0 +1,186 @@
+/* Foreground waiting: signals, terminal relay, exit status (wait.h). */
+#include "wait.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "util.h"
+
+static const int fg_sigs[FG_NSIGS] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT,
+				       SIGUSR1, SIGUSR2, SIGWINCH };
+/* The signal handler's state, written by md's one thread only (and read
+ * by the handler, which runs on that thread): the pid it forwards to
+ * (0: the command does not run yet), the pty to resize, the first stop
+ * signal that came before the command ran. */
+static volatile pid_t fwd_pid;
+static volatile int fwd_master = -1;
+static volatile sig_atomic_t stop_sig;
+
+static int is_stop(int sig)
+{
+	return sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT;
+}
+
+static void on_signal(int sig)
+{
+	int e = errno;
+
+	if (sig == SIGWINCH) {
+		struct winsize ws;
+		if (fwd_master >= 0 && ioctl(0, TIOCGWINSZ, &ws) == 0)
+			ioctl(fwd_master, TIOCSWINSZ, &ws);
+	} else if (fwd_pid > 0) {
+		kill(fwd_pid, sig);
+	} else if (is_stop(sig) && !stop_sig) {
+		stop_sig = sig;
+	}
+	errno = e;
+}
+
+void fg_signals_catch(struct fg_signals *s)
+{
+	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
+	sigset_t block;
+
+	fwd_pid = 0;
+	fwd_master = -1;
+	stop_sig = 0;
+	sigemptyset(&block);
+	for (int i = 0; i < FG_NSIGS; i++)
+		sigaddset(&block, fg_sigs[i]);
+	sigprocmask(SIG_BLOCK, &block, &s->oldmask);
+	sa.sa_mask = block;
+	for (int i = 0; i < FG_NSIGS; i++)
+		sigaction(fg_sigs[i], &sa, &s->old[i]);
+}
+
+void fg_signals_restore(const struct fg_signals *s)
+{
+	sigset_t block;
+
+	sigemptyset(&block);
+	for (int i = 0; i < FG_NSIGS; i++)
+		sigaddset(&block, fg_sigs[i]);
+	sigprocmask(SIG_BLOCK, &block, NULL);
+	fwd_pid = 0;
+	fwd_master = -1;
+	for (int i = 0; i < FG_NSIGS; i++)
+		sigaction(fg_sigs[i], &s->old[i], NULL);
+	sigprocmask(SIG_SETMASK, &s->oldmask, NULL);
+}
+
+void fg_signals_child(const struct fg_signals *s)
+{
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+
+	for (int i = 0; i < FG_NSIGS; i++)
+		sigaction(fg_sigs[i], &dfl, NULL);
+	sigaction(SIGPIPE, &dfl, NULL);
+	sigprocmask(SIG_SETMASK, &s->oldmask, NULL);
+}
+
+int fg_wait_readable(int fd, const struct fg_signals *s)
+{
+	/* Stop signals are taken only inside ppoll, so none is lost
+	 * between a check and the wait; the others stay pending for the
+	 * command. */
+	sigset_t during = s->oldmask;
+	struct pollfd p = { fd, POLLIN, 0 };
+
+	sigaddset(&during, SIGUSR1);
+	sigaddset(&during, SIGUSR2);
+	sigaddset(&during, SIGWINCH);
+	for (int i = 0; i < FG_NSIGS; i++)
+		if (is_stop(fg_sigs[i]))
+			sigdelset(&during, fg_sigs[i]);
+	while (!stop_sig) {
+		int n = ppoll(&p, 1, NULL, &during);
+		if (n > 0)
+			return 1;
+		if (n < 0 && errno != EINTR)
+			return -1;
+	}
+	return 0;
+}
+
+int fg_stop_signal(void)
+{
+	return stop_sig;
+}
+
+void fg_forward_to(pid_t pid, int tty_master, const struct fg_signals *s)
+{
+	fwd_master = tty_master;
+	fwd_pid = pid;
+	signal(SIGPIPE, SIG_IGN);	/* a closed stdout must not orphan it */
+	if (stop_sig)
+		kill(pid, stop_sig);
+	sigprocmask(SIG_SETMASK, &s->oldmask, NULL);
+}
+
+void fg_forward_end(void)
+{
+	fwd_pid = 0;
+	fwd_master = -1;
+}
+
+/* Copies between our stdin/stdout and the pty until the child exits. */
+static int relay_tty(int *masterp, pid_t pid, int interactive)
+{
+	char buf[8192];
+	int status, in_open = interactive, master = *masterp;
+
+	for (;;) {
+		struct pollfd p[2] = { { master, POLLIN, 0 }, { 0, POLLIN, 0 } };
+		int n = poll(p, in_open ? 2 : 1, 100);
+		if (n > 0 && (p[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+			ssize_t k = read(master, buf, sizeof(buf));
+			/* Nobody reads our output any more: hang up the
+			 * terminal, as closing a terminal window does (its
+			 * processes get SIGHUP), and wait for the end. */
+			if (k > 0 && write_all(1, buf, k) < 0) {
+				fwd_master = -1;
+				close(master);
+				*masterp = -1;
+				break;
+			}
+			if (k < 0 && errno != EINTR && errno != EAGAIN)
+				break;	/* EIO: the container closed the pty */
+		}
+		if (n > 0 && in_open && (p[1].revents & (POLLIN | POLLHUP |
+							  POLLERR | POLLNVAL))) {
+			ssize_t k = (p[1].revents & POLLNVAL) ? -1 :
+				read(0, buf, sizeof(buf));
+			if (k > 0) {
+				write_all(master, buf, k);
+			} else if (k == 0 || errno != EINTR) {
+				/* End of input is the terminal's EOF key. */
+				struct termios t;
+				char eof = tcgetattr(master, &t) == 0 ? t.c_cc[VEOF] : 4;
+				write_all(master, &eof, 1);
+				in_open = 0;
+			}
+		}
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return status;
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return status;
+}
+
+int fg_wait(pid_t pid, int *master, int interactive)
+{
+	int st;
+
+	if (*master >= 0)
+		return relay_tty(master, pid, interactive);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	return st;
+}
