@@ -424,6 +424,15 @@ static char *command_json(const struct strv *args)
 	return out;
 }
 
+/* md could not start the container: err says why. Ctrl-C (or TERM,
+ * HUP, QUIT) before the command ran ends md as a shell reports a command
+ * that signal ended. */
+static int stopped(const struct run_proc *p, struct md_err *err)
+{
+	applet_fail(err);
+	return p->stop_signal ? 128 + p->stop_signal : 125;
+}
+
 int run_main(int argc, char **argv)
 {
 	static struct opts o;
@@ -462,7 +471,7 @@ again:
 		return applet_fail(&err);
 	if (store_open(&s, STORE_WRITE, &err) < 0) {
 		run_abort(&proc);
-		return applet_fail(&err);
+		return stopped(&proc, &err);
 	}
 	if ((rc = resolve_image(&s, &o, &c, argc, argv, &args, &env, &cfgdoc,
 				&lower))) {
@@ -482,7 +491,7 @@ again:
 	run_started(r, &proc);
 	if (container_create(&s, &c, &err) < 0) {
 		run_abort(&proc);
-		return applet_fail(&err);
+		return stopped(&proc, &err);
 	}
 	snprintf(hostenv, sizeof(hostenv), "HOSTNAME=%s", c.hostname);
 	if (!env_get_any(&env, "HOSTNAME"))
@@ -515,10 +524,7 @@ again:
 			container_remove(&s, &c, 0, -1, NULL, &e2);
 		else
 			container_save(&s, &c, 1, &e2);
-		applet_fail(&err);
-		/* Ctrl-C (or TERM, HUP) before the command ran: as a shell
-		 * reports a command a signal ended. */
-		return proc.stop_signal ? 128 + proc.stop_signal : 125;
+		return stopped(&proc, &err);
 	}
 	if (err.msg[0])
 		fprintf(stderr, "md-run: %s\n", err.msg);

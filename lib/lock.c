@@ -5,15 +5,27 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "util.h"
+
 int lock_at(int dirfd, const char *name, int how, struct md_err *err)
 {
 	int fd = openat(dirfd, name, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 
 	if (fd < 0)
 		return err_set(err, errno, "lock %s", name);
-	while (flock(fd, how) < 0) {
-		int e = errno;
-		if (e == EINTR)
+	/* A stop signal ends the wait: it interrupts flock (its handler
+	 * does not restart calls), or it came before. One that comes in the
+	 * instant between the check and the call is seen once the lock is
+	 * free. */
+	for (;;) {
+		int e;
+		if (stop_requested()) {
+			close(fd);
+			return err_set(err, EINTR, "lock %s: interrupted", name);
+		}
+		if (flock(fd, how) == 0)
+			break;
+		if ((e = errno) == EINTR)
 			continue;
 		close(fd);
 		errno = e;

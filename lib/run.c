@@ -345,6 +345,7 @@ void run_abort(struct run_proc *p)
 		reap(p->pid, &st);
 		p->pid = -1;
 	}
+	p->stop_signal = fg_stop_signal();
 	fg_signals_restore(&p->sig);
 	close_fd(&p->sock);
 	if (p->cg_made)

@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -534,4 +535,18 @@ int random_bytes(void *buf, size_t n)
 		n -= r;
 	}
 	return 0;
+}
+
+/* Written by a signal handler of the one thread that reads it. */
+static volatile sig_atomic_t stop_sig;
+
+void stop_request(int sig)
+{
+	if (!stop_sig)
+		stop_sig = sig;
+}
+
+int stop_requested(void)
+{
+	return stop_sig;
 }

@@ -72,6 +72,12 @@ void human_duration(char *out, size_t outlen, int64_t seconds);
 int rfc3339_parse(const char *s, int64_t *sec);
 void rfc3339_format(char *out, size_t outlen, int64_t sec, long nsec);
 
+/* A stop signal (INT, TERM, HUP, QUIT) that an applet's handler took:
+ * waits that may last (file locks) give up once one came, rather than
+ * leave md deaf to Ctrl-C. The handler calls stop_request; 0: none. */
+void stop_request(int sig);
+int stop_requested(void);
+
 /* Random bytes from getrandom. */
 int random_bytes(void *buf, size_t n);
 

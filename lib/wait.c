@@ -15,11 +15,10 @@ static const int fg_sigs[FG_NSIGS] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT,
 				       SIGUSR1, SIGUSR2, SIGWINCH };
 /* The signal handler's state, written by md's one thread only (and read
  * by the handler, which runs on that thread): the pid it forwards to
- * (0: the command does not run yet), the pty to resize, the first stop
- * signal that came before the command ran. */
+ * (0: the command does not run yet) and the pty to resize. The first
+ * stop signal that came before the command ran is util's stop_request. */
 static volatile pid_t fwd_pid;
 static volatile int fwd_master = -1;
-static volatile sig_atomic_t stop_sig;
 
 static int is_stop(int sig)
 {
@@ -36,25 +35,30 @@ static void on_signal(int sig)
 			ioctl(fwd_master, TIOCSWINSZ, &ws);
 	} else if (fwd_pid > 0) {
 		kill(fwd_pid, sig);
-	} else if (is_stop(sig) && !stop_sig) {
-		stop_sig = sig;
+	} else if (is_stop(sig)) {
+		stop_request(sig);
 	}
 	errno = e;
 }
 
 void fg_signals_catch(struct fg_signals *s)
 {
-	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
-	sigset_t block;
+	/* No SA_RESTART: a stop signal interrupts what md waits for. */
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigset_t held;
 
 	fwd_pid = 0;
 	fwd_master = -1;
-	stop_sig = 0;
-	sigemptyset(&block);
+	sigemptyset(&sa.sa_mask);
 	for (int i = 0; i < FG_NSIGS; i++)
-		sigaddset(&block, fg_sigs[i]);
-	sigprocmask(SIG_BLOCK, &block, &s->oldmask);
-	sa.sa_mask = block;
+		sigaddset(&sa.sa_mask, fg_sigs[i]);
+	/* Stop signals are taken at once (stop_request); the others wait
+	 * for the command. */
+	sigemptyset(&held);
+	for (int i = 0; i < FG_NSIGS; i++)
+		if (!is_stop(fg_sigs[i]))
+			sigaddset(&held, fg_sigs[i]);
+	sigprocmask(SIG_BLOCK, &held, &s->oldmask);
 	for (int i = 0; i < FG_NSIGS; i++)
 		sigaction(fg_sigs[i], &sa, &s->old[i]);
 }
@@ -86,31 +90,40 @@ void fg_signals_child(const struct fg_signals *s)
 
 int fg_wait_readable(int fd, const struct fg_signals *s)
 {
-	/* Stop signals are taken only inside ppoll, so none is lost
-	 * between a check and the wait; the others stay pending for the
+	/* Stop signals are held from the check to ppoll, which takes them:
+	 * none is lost in between. The others stay pending for the
 	 * command. */
-	sigset_t during = s->oldmask;
+	sigset_t stop, before, during;
 	struct pollfd p = { fd, POLLIN, 0 };
+	int rc = 0;
 
-	sigaddset(&during, SIGUSR1);
-	sigaddset(&during, SIGUSR2);
-	sigaddset(&during, SIGWINCH);
+	sigemptyset(&stop);
+	for (int i = 0; i < FG_NSIGS; i++)
+		if (is_stop(fg_sigs[i]))
+			sigaddset(&stop, fg_sigs[i]);
+	sigprocmask(SIG_BLOCK, &stop, &before);
+	during = before;
 	for (int i = 0; i < FG_NSIGS; i++)
 		if (is_stop(fg_sigs[i]))
 			sigdelset(&during, fg_sigs[i]);
-	while (!stop_sig) {
+	while (!stop_requested()) {
 		int n = ppoll(&p, 1, NULL, &during);
-		if (n > 0)
-			return 1;
-		if (n < 0 && errno != EINTR)
-			return -1;
+		if (n > 0) {
+			rc = 1;
+			break;
+		}
+		if (n < 0 && errno != EINTR) {
+			rc = -1;
+			break;
+		}
 	}
-	return 0;
+	sigprocmask(SIG_SETMASK, &before, NULL);
+	return rc;
 }
 
 int fg_stop_signal(void)
 {
-	return stop_sig;
+	return stop_requested();
 }
 
 void fg_forward_to(pid_t pid, int tty_master, const struct fg_signals *s)
@@ -118,8 +131,8 @@ void fg_forward_to(pid_t pid, int tty_master, const struct fg_signals *s)
 	fwd_master = tty_master;
 	fwd_pid = pid;
 	signal(SIGPIPE, SIG_IGN);	/* a closed stdout must not orphan it */
-	if (stop_sig)
-		kill(pid, stop_sig);
+	if (stop_requested())
+		kill(pid, stop_requested());
 	sigprocmask(SIG_SETMASK, &s->oldmask, NULL);
 }
 
