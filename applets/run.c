@@ -253,7 +253,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, struct container *c
 			if (caps_change_drop(&o->caps, optarg, &err) < 0)
 				return applet_fail(&err);
 			break;
-		case O_PRIV: o->r.proc.privileged = 1; break;
+		case O_PRIV: o->r.proc.privileged = o->lim.all_devices = 1; break;
 		case 'm':
 			if (cg_parse_memory(optarg, &o->lim.memory, &err) < 0)
 				return applet_flag_error("-m, --memory", optarg, err.msg);

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "devcg.h"
 #include "util.h"
 
 #define CGROUP2_SUPER_MAGIC 0x63677270
@@ -32,7 +33,7 @@ static const struct {
 	unsigned bit;
 } ctrls[] = {
 	{ "cpu", CG_CPU }, { "cpuacct", CG_CPUACCT }, { "cpuset", CG_CPUSET },
-	{ "memory", CG_MEMORY }, { "pids", CG_PIDS },
+	{ "memory", CG_MEMORY }, { "pids", CG_PIDS }, { "devices", CG_DEVICES },
 };
 
 /* Controller bits named in a list such as "rw,cpu,cpuacct" or
@@ -716,6 +717,24 @@ static int write_limits(struct cgroup *cg, const struct cg_limits *l,
 	return 0;
 }
 
+/* The device allowlist (devcg.c), before any process is in the leaf:
+ * v1's devices controller, or a BPF program on the v2 leaf. */
+static int set_device_policy(struct cgroup *cg, struct md_err *err)
+{
+	struct cg_hier *h = cg->mode == CG_V2 ? &cg->h[0] : provider(cg, CG_DEVICES);
+	char dir[PATH_MAX];
+	cleanup_close int fd = -1;
+
+	if (cg_path(dir, sizeof(dir), h, cg->rel, NULL, err) < 0)
+		return -1;
+	if (!h->v2)
+		return devcg_v1_apply(dir, err);
+	fd = openat(AT_FDCWD, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return err_set(err, errno, "open cgroup %s", dir);
+	return devcg_v2_attach(fd, dir, err);
+}
+
 static int remove_leaves(struct cgroup *cg, int only_present, struct md_err *err);
 
 int cgroup_create(struct cgroup *cg, const char *parent, const char *id,
@@ -735,20 +754,33 @@ int cgroup_create(struct cgroup *cg, const char *parent, const char *id,
 	if (!cg->n && cgroup_detect(cg, err) < 0)
 		return -1;
 	need = limits_need(lim);
+	/* The device policy needs v1's devices controller (a hybrid host's
+	 * v2 tree has no controllers, and md stays out of it); pure v2 has
+	 * none, there it is a BPF program on the leaf. */
+	if (!lim->all_devices && cg->mode != CG_V2) {
+		if (!provider(cg, CG_DEVICES))
+			return err_set(err, 0, "cgroup: no devices controller on "
+				       "this host for the device allowlist");
+		need |= CG_DEVICES;
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(ctrls); i++)
 		if ((need & ctrls[i].bit) && !provider(cg, ctrls[i].bit))
 			return err_set(err, 0, "cgroup: no %s controller on this host "
 				       "for the %s limit", ctrls[i].name, ctrls[i].name);
 	for (int i = 0; i < cg->n; i++)
 		cg->h[i].present = 0;
-	/* On v1, a cgroup in each hierarchy whose controller a limit uses,
-	 * plus one to track (and kill) the container's processes: the pids
-	 * hierarchy, else the first. mkdir and rmdir of cgroups are costly,
-	 * and every start pays them. */
-	struct cg_hier *tracker = provider(cg, CG_PIDS);
-	for (int i = 0; !tracker && i < cg->n; i++)
-		if (!cg->h[i].v2)
-			tracker = &cg->h[i];
+	/* On v1, a cgroup in each hierarchy whose controller a limit (or
+	 * the device policy) uses; where none does (--privileged), one to
+	 * track (and kill) the container's processes: the pids hierarchy,
+	 * else the first. mkdir and rmdir of cgroups are costly, and every
+	 * start pays them. */
+	struct cg_hier *tracker = NULL;
+	if (!need) {
+		tracker = provider(cg, CG_PIDS);
+		for (int i = 0; !tracker && i < cg->n; i++)
+			if (!cg->h[i].v2)
+				tracker = &cg->h[i];
+	}
 	for (int i = 0; i < cg->n; i++) {
 		struct cg_hier *h = &cg->h[i];
 		unsigned hneed = need & provides(cg, h);
@@ -774,7 +806,8 @@ int cgroup_create(struct cgroup *cg, const char *parent, const char *id,
 		err_set(err, 0, "cgroup %s: no writable cgroup hierarchy", cg->rel);
 		goto fail;
 	}
-	if (write_limits(cg, lim, err) < 0)
+	if (write_limits(cg, lim, err) < 0 ||
+	    (!lim->all_devices && set_device_policy(cg, err) < 0))
 		goto fail;
 	return 0;
 fail:

@@ -1,6 +1,7 @@
 /* Control groups of containers: finds how the host mounts cgroups (v2,
  * v1, or hybrid = v1 controllers plus a v2 hierarchy for tracking),
- * creates PARENT/<id> in every hierarchy, writes the limits, moves
+ * creates PARENT/<id> in every hierarchy, writes the limits and the
+ * device allowlist (devcg.h), moves
  * processes in, reports OOM kills and removes the cgroup again.
  *
  * Launcher order:
@@ -29,6 +30,7 @@ enum cg_mode { CG_NONE, CG_V1, CG_HYBRID, CG_V2 };
 #define CG_CPUSET	0x04
 #define CG_MEMORY	0x08
 #define CG_PIDS		0x10
+#define CG_DEVICES	0x20	/* v1 only; v2 has a BPF program instead */
 
 #define CG_MAX_HIER	16
 #define CG_DEFAULT_PARENT "md"
@@ -60,6 +62,9 @@ struct cg_limits {
 	int64_t cpu_shares;	/* v1 shares, clamped to 2..262144 */
 	int64_t pids;		/* max tasks; <= 0 means unlimited */
 	const char *cpuset_cpus; /* "0-3,7"; NULL or "" = all */
+	/* Every device usable (--privileged). Otherwise the device policy
+	 * (devcg.h) applies: v1 devices controller, v2 BPF program. */
+	int all_devices;
 };
 
 /* "512m", "1g", "1.5GiB", "100k", "10b", "4096": binary units as
@@ -80,8 +85,9 @@ int cgroup_detect(struct cgroup *cg, struct md_err *err);
 /* The same from the text of a /proc/PID/mountinfo (modified). */
 int cgroup_detect_mountinfo(struct cgroup *cg, char *mountinfo, struct md_err *err);
 /* Creates PARENT/<id> (parent NULL: "md") in every hierarchy and writes
- * the limits; no process is added. Detects first unless cg->n is set.
- * On failure nothing is left behind. */
+ * the limits and, unless lim->all_devices, the device policy; no process
+ * is added. Detects first unless cg->n is set. On failure nothing is
+ * left behind. */
 int cgroup_create(struct cgroup *cg, const char *parent, const char *id,
 		  const struct cg_limits *lim, struct md_err *err);
 /* Rebuilds cg for an existing container; returns how many hierarchies

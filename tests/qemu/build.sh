@@ -13,7 +13,7 @@ Q=${1:-$TOP/build/qemu}
 MD=${MD:-$TOP/md}
 FIX=${FIX:-$TOP/build/fixtures}
 K=$Q/kernel		# the unpacked kernel package, cached
-MODS="overlay veth bridge"	# loaded in the VM, with their dependencies
+MODS="overlay veth bridge loop"	# loaded in the VM, with their dependencies
 
 unavailable() { echo "$*" >&2; exit 77; }
 die() { echo "qemu build: $*" >&2; exit 1; }

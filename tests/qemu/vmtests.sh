@@ -10,7 +10,7 @@
 # The cgroup tests use --network none so that they test cgroups only;
 # t_default_network runs md-run with its default bridge network.
 TESTS="setup load cgroup_ns host_cgroup memory cpus pids cpu_shares oom
-       pids_fork default_network cleanup"
+       pids_fork default_network devices cleanup"
 LIMIT=60	# seconds per test
 RUN="md-run --rm --network none"
 CG=/sys/fs/cgroup
@@ -122,6 +122,51 @@ t_pids_fork() {	# a fork bomb stops at the limit, fast, and the host lives
 
 t_default_network() {	# the default network (none until bridge exists)
 	expect_run 0 "" md-run --rm busybox true
+}
+
+# Docker's device allowlist, a BPF program on the container's cgroup
+# here (tests/run.test's t_device_allowlist has the v1 side): any node
+# may be made, few opened. The loop device is the test's own.
+DEVPROBE='probe() {	# NAME TYPE MAJOR MINOR: made in /v; may it be opened?
+	mknod /v/$1 $2 $3 $4 || { echo "$1: no mknod"; return; }
+	if (exec 3</v/$1) 2>/tmp/err || ! grep -q "Operation not permitted" /tmp/err
+	then echo "$1: allowed"; else echo "$1: denied"; fi
+}'
+t_devices() {
+	head -c 4096 /dev/zero | tr '\0' L >/tmp/disk.img
+	dev=$(losetup -f) && losetup "$dev" /tmp/disk.img ||
+		{ fail "losetup ${dev:-(no free loop device)} failed"; return 1; }
+	echo "loop device $dev"
+	devices_checks "$dev"; rc=$?
+	losetup -d "$dev"
+	rm -rf /tmp/v /tmp/disk.img
+	return $rc
+}
+devices_checks() {	# LOOPDEV
+	set -- $(stat -c '%t %T' "$1")
+	maj=$((0x$1)) min=$((0x$2))
+	mkdir /tmp/v
+	expect_run 0 "loop: denied
+kvm: denied
+hwrng: denied
+null: allowed
+zero: allowed
+tun: allowed
+dd: can't open '/v/loop': Operation not permitted
+all usable" $RUN -v /tmp/v:/v busybox sh -c "$DEVPROBE
+		probe loop b $maj $min; probe kvm c 10 232; probe hwrng c 10 183
+		probe null c 1 3; probe zero c 1 5; probe tun c 10 200
+		dd if=/v/loop bs=4 count=1 2>&1 >/dev/null
+		echo x >/dev/null && head -c 2 /dev/urandom | wc -c | grep -qx 2 &&
+			head -c 2 /dev/random | wc -c | grep -qx 2 && (exec 3>/dev/full) &&
+			echo all usable" || return 1
+	expect_run 0 LLLL $RUN --privileged -v /tmp/v:/v busybox sh -c \
+		"mknod /v/ploop b $maj $min && dd if=/v/ploop bs=4 count=1 2>/dev/null" || return 1
+	run $RUN -t busybox sh -c 'tty; echo via-tty >/dev/tty; (exec 3<>/dev/ptmx) && echo ptmx' </dev/null
+	OUT=$(printf '%s\n' "$OUT" | tr -d '\r')
+	[ "$RC" = 0 ] && [ "$OUT" = "/dev/pts/0
+via-tty
+ptmx" ] || fail "-t: exit $RC, printed '$OUT'"
 }
 
 t_cleanup() {	# --rm left nothing: cgroups, state, mounts, processes

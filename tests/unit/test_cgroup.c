@@ -447,7 +447,7 @@ static void test_limits(const struct cgroup *host)
 	/* Made where a limit needs it (and for tracking, in pids), not in
 	 * the other hierarchies, nor in a hybrid host's v2 tree. */
 	for (int i = 0; i < cg.n; i++) {
-		unsigned used = CG_MEMORY | CG_CPU | CG_CPUSET | CG_PIDS;
+		unsigned used = CG_MEMORY | CG_CPU | CG_CPUSET | CG_PIDS | CG_DEVICES;
 		if (cg.mode != CG_V2)
 			CHECK(cg.h[i].present == !!(cg.h[i].ctrl & used) ||
 			      (cg.h[i].ctrl & CG_CPUACCT));
