@@ -10,11 +10,9 @@
 #include "caps.h"
 #include "config.h"
 #include "cgroup.h"
-#include "image.h"
-#include "initlayer.h"
-#include "json.h"
 #include "ref.h"
 #include "run.h"
+#include "spec.h"
 #include "store.h"
 #include "util.h"
 
@@ -61,92 +59,6 @@ enum pull_policy { PULL_MISSING, PULL_ALWAYS, PULL_NEVER };
 /* resolve_image: the image is not in the store (nothing said yet) */
 #define IMAGE_MISSING (-1)
 
-struct strv {
-	char **v;
-	size_t n;
-};
-
-static void strv_add(struct strv *s, char *x)
-{
-	char **nv = realloc(s->v, (s->n + 2) * sizeof(char *));
-
-	if (!nv || !x) {
-		fputs("md-run: out of memory\n", stderr);
-		exit(125);
-	}
-	s->v = nv;
-	s->v[s->n++] = x;
-	s->v[s->n] = NULL;
-}
-
-static const char *env_get_any(const struct strv *env, const char *key)
-{
-	size_t k = strlen(key);
-
-	for (size_t i = 0; i < env->n; i++)
-		if (!strncmp(env->v[i], key, k) && env->v[i][k] == '=')
-			return env->v[i] + k + 1;
-	return NULL;
-}
-
-/* KEY=VALUE replaces an earlier KEY. */
-static void env_set(struct strv *env, const char *kv)
-{
-	size_t k = strcspn(kv, "=");
-
-	for (size_t i = 0; i < env->n; i++)
-		if (!strncmp(env->v[i], kv, k) && env->v[i][k] == '=') {
-			free(env->v[i]);
-			env->v[i] = strdup(kv);
-			return;
-		}
-	strv_add(env, strdup(kv));
-}
-
-/* -e KEY takes KEY from md's own environment, if it is set there. */
-static void env_flag(struct strv *env, const char *arg)
-{
-	const char *v;
-	char *kv;
-
-	if (strchr(arg, '=')) {
-		env_set(env, arg);
-		return;
-	}
-	if (!(v = getenv(arg)))
-		return;
-	if (asprintf(&kv, "%s=%s", arg, v) < 0)
-		exit(125);
-	env_set(env, kv);
-	free(kv);
-}
-
-static int env_file(struct strv *env, const char *path)
-{
-	FILE *f = fopen(path, "re");
-	char line[8192];
-
-	if (!f)
-		return applet_failf("open env file %s: %s", path, strerror(errno));
-	while (fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\r\n")] = 0;
-		if (!line[0] || line[0] == '#')
-			continue;
-		env_flag(env, line);
-	}
-	fclose(f);
-	return 0;
-}
-
-static void strv_from_json(struct strv *s, const struct json *arr)
-{
-	for (size_t i = 0; i < json_len(arr); i++) {
-		const char *x = json_str(json_at(arr, i));
-		if (x)
-			strv_add(s, strdup(x));
-	}
-}
-
 static int parse_volume(const char *arg, struct volume *v)
 {
 	const char *c1 = strchr(arg, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
@@ -166,25 +78,8 @@ static int parse_volume(const char *arg, struct volume *v)
 	return 0;
 }
 
-/* The contents of /etc/hostname, /etc/hosts and /etc/resolv.conf (the
- * host's, as Docker's --network none and host have it). */
-static void etc_files(struct rootfs_spec *fs, const struct container *c)
-{
-	static char hostname[80], hosts[256];
-	struct md_err err;
-	size_t len;
-
-	snprintf(hostname, sizeof(hostname), "%s\n", c->hostname);
-	snprintf(hosts, sizeof(hosts), "127.0.0.1\tlocalhost %s\n::1\tlocalhost "
-		 "ip6-localhost ip6-loopback\n", c->hostname);
-	fs->etc_data[0] = hostname;
-	fs->etc_data[1] = hosts;
-	fs->etc_data[2] = file_read_at(AT_FDCWD, "/etc/resolv.conf", 1 << 16,
-				       &len, &err);
-}
-
 struct opts {
-	struct strv env_args, env_files;
+	struct strv env_args, env_files;	/* (not copies: argv's) */
 	struct volume vols[64];
 	size_t nvols;
 	const char *entrypoint, *workdir, *user, *network;
@@ -231,8 +126,14 @@ static int parse_opts(int argc, char **argv, struct opts *o, struct container *c
 		case O_RM: o->rm = 1; break;
 		case 'i': o->r.interactive = 1; break;
 		case 't': o->r.proc.tty = 1; break;
-		case 'e': strv_add(&o->env_args, optarg); break;
-		case O_ENVFILE: strv_add(&o->env_files, optarg); break;
+		case 'e':
+			if (strv_add(&o->env_args, optarg) < 0)
+				return applet_failf("out of memory");
+			break;
+		case O_ENVFILE:
+			if (strv_add(&o->env_files, optarg) < 0)
+				return applet_failf("out of memory");
+			break;
 		case 'w': o->workdir = optarg; break;
 		case 'u': o->user = optarg; break;
 		case 'h': snprintf(c->hostname, sizeof(c->hostname), "%s", optarg); break;
@@ -308,79 +209,25 @@ static int parse_opts(int argc, char **argv, struct opts *o, struct container *c
 	return 0;
 }
 
-/* Image config, command, environment and working directory. */
+/* The image (IMAGE_MISSING if it is not in the store and may be pulled),
+ * and what the container runs, from its config and the options. */
 static int resolve_image(struct store *s, struct opts *o, struct container *c,
-			 int argc, char **argv, struct strv *args, struct strv *env,
-			 struct json **cfgdoc, char **lower)
+			 int argc, char **argv, struct spec *sp)
 {
+	struct spec_opts so = {
+		.entrypoint = o->entrypoint, .args = argv + optind + 1,
+		.nargs = argc - optind - 1, .env_args = o->env_args.v,
+		.nenv_args = o->env_args.n, .env_files = o->env_files.v,
+		.nenv_files = o->env_files.n, .workdir = o->workdir,
+		.user = o->user, .tty = o->r.proc.tty, .hostname = c->hostname };
 	struct md_err err;
-	char path[128], link[96];
-	size_t len, lcap, llen;
-	int k;
-	cleanup_free char *config = NULL;
-	const struct json *cfg;
-	struct image_info info;
 
 	snprintf(c->image, sizeof(c->image), "%s", argv[optind]);
 	if (store_lookup(s, argv[optind], c->image_id, &err) < 0)
 		return err.errnum == ENOENT && o->pull != PULL_NEVER ?
 		       IMAGE_MISSING : applet_fail(&err);
-	snprintf(path, sizeof(path), "blobs/sha256/%s", c->image_id + 7);
-	config = file_read_at(s->fd, path, IMAGE_CONFIG_MAX, &len, &err);
-	if (!config || image_info_parse(config, len, &info, &err) < 0)
+	if (spec_resolve(s, c->image_id, &so, sp, &err) < 0)
 		return applet_fail(&err);
-	*cfgdoc = info.doc;
-	info.doc = NULL;
-	cfg = json_get(*cfgdoc, "config");
-	/* Docker: --entrypoint replaces the entrypoint and drops the CMD. */
-	if (o->entrypoint) {
-		if (o->entrypoint[0])
-			strv_add(args, strdup(o->entrypoint));
-	} else {
-		strv_from_json(args, json_get(cfg, "Entrypoint"));
-	}
-	if (optind + 1 < argc)
-		for (int i = optind + 1; i < argc; i++)
-			strv_add(args, strdup(argv[i]));
-	else if (!o->entrypoint)
-		strv_from_json(args, json_get(cfg, "Cmd"));
-	if (!args->n)
-		return applet_failf("No command specified");
-	strv_from_json(env, json_get(cfg, "Env"));
-	if (!env_get_any(env, "PATH"))
-		env_set(env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-	for (size_t i = 0; i < o->env_files.n; i++)
-		if (env_file(env, o->env_files.v[i]))
-			return 125;
-	for (size_t i = 0; i < o->env_args.n; i++)
-		env_flag(env, o->env_args.v[i]);
-	if (o->r.proc.tty && !env_get_any(env, "TERM"))
-		env_set(env, "TERM=xterm");
-	if (!o->workdir)
-		o->workdir = json_get_str(cfg, "WorkingDir");
-	if (!o->workdir || !o->workdir[0])
-		o->workdir = "/";
-	if (!o->user)
-		o->user = json_get_str(cfg, "User");
-	/* lowerdir: top layer first, as short names under l/; above them
-	 * the image's init layer, if it needs one. */
-	if ((k = init_layer(s, c->image_id, info.layers, info.nlayers, link,
-			    sizeof(link), &err)) < 0)
-		return applet_fail(&err);
-	*lower = strdup(k ? link : "");
-	llen = strlen(*lower);
-	lcap = llen + 1;
-	for (size_t i = info.nlayers; i-- > 0; ) {
-		char *nl;
-		if (store_layer_link(s, info.layers[i], link, sizeof(link), &err) < 0)
-			return applet_fail(&err);
-		lcap += strlen(link) + 1;
-		if (!(nl = realloc(*lower, lcap)))
-			return applet_failf("out of memory");
-		*lower = nl;
-		llen += sprintf(*lower + llen, "%s%s", llen ? ":" : "", link + 2);
-	}
-	image_info_free(&info);
 	return 0;
 }
 
@@ -404,26 +251,6 @@ static int pull_image_for_run(const char *input, int missing)
 	return 0;
 }
 
-/* The command as a JSON array, for the state file. */
-static char *command_json(const struct strv *args)
-{
-	size_t cap = 3, len = 1;
-	char *out;
-
-	for (size_t i = 0; i < args->n; i++)
-		cap += json_quote(NULL, 0, args->v[i]) + 1;
-	if (!(out = malloc(cap)))
-		return NULL;
-	out[0] = '[';
-	for (size_t i = 0; i < args->n; i++) {
-		if (i)
-			out[len++] = ',';
-		len += json_quote(out + len, cap - len, args->v[i]);
-	}
-	strcpy(out + len, "]");
-	return out;
-}
-
 /* md could not start the container: err says why. Ctrl-C (or TERM,
  * HUP, QUIT) before the command ran ends md as a shell reports a command
  * that signal ended. */
@@ -437,16 +264,15 @@ int run_main(int argc, char **argv)
 {
 	static struct opts o;
 	struct container c = { 0 };
-	struct strv args = { 0 }, env = { 0 };
-	struct json *cfgdoc = NULL;
-	char *lower = NULL, hostenv[80], layers[PATH_MAX];
+	struct spec sp = { 0 };
+	struct etc_files etc;
+	char layers[PATH_MAX];
 	struct store s;
 	struct md_err err = { 0 };
 	struct run_spec *r = &o.r;
 	struct run_proc proc;
-	int rc, status = 0;
-
 	struct md_defaults defs;
+	int rc, status = 0;
 
 	if ((rc = parse_opts(argc, argv, &o, &c)))
 		return rc;
@@ -473,8 +299,7 @@ again:
 		run_abort(&proc);
 		return stopped(&proc, &err);
 	}
-	if ((rc = resolve_image(&s, &o, &c, argc, argv, &args, &env, &cfgdoc,
-				&lower))) {
+	if ((rc = resolve_image(&s, &o, &c, argc, argv, &sp))) {
 		run_abort(&proc);
 		store_close(&s);
 		/* Not in the store: pulled once, then the start again (the
@@ -485,26 +310,30 @@ again:
 				return rc;
 			goto again;
 		}
-		return rc;
+		return proc.stop_signal ? 128 + proc.stop_signal : rc;
 	}
-	c.command = command_json(&args);
+	if (!(c.command = spec_command_json(&sp.argv))) {
+		run_abort(&proc);
+		return applet_failf("out of memory");
+	}
 	run_started(r, &proc);
 	if (container_create(&s, &c, &err) < 0) {
 		run_abort(&proc);
 		return stopped(&proc, &err);
 	}
-	snprintf(hostenv, sizeof(hostenv), "HOSTNAME=%s", c.hostname);
-	if (!env_get_any(&env, "HOSTNAME"))
-		env_set(&env, hostenv);
-	etc_files(&r->rootfs, &c);
-	r->proc.argv = args.v;
-	r->proc.env = env.v;
-	r->proc.user = o.user;
-	r->proc.workdir = o.workdir;
+	spec_etc_files(&etc, c.hostname);
+	r->rootfs.etc_data[0] = etc.hostname;
+	r->rootfs.etc_data[1] = etc.hosts;
+	r->rootfs.etc_data[2] = etc.resolv;
+	r->proc.argv = sp.argv.v;
+	r->proc.env = sp.env.v;
+	r->proc.user = sp.user;
+	r->proc.workdir = sp.workdir;
 	r->proc.caps = caps_resolve(&o.caps, r->proc.privileged);
 	snprintf(layers, sizeof(layers), "%s/l", s.root);
 	r->rootfs.layers_dir = layers;
-	r->rootfs.lowerdir = lower;
+	r->rootfs.layers = sp.layers.v;
+	r->rootfs.nlayers = sp.layers.n;
 	container_path(&s, c.id, "upper", r->rootfs.upper, sizeof(r->rootfs.upper));
 	container_path(&s, c.id, "work", r->rootfs.work, sizeof(r->rootfs.work));
 	container_path(&s, c.id, NULL, r->rootfs.target, sizeof(r->rootfs.target));
@@ -536,6 +365,8 @@ again:
 			close(r->mntns_fd);
 		container_save(&s, &c, 1, &err);
 	}
-	json_free(cfgdoc);
+	free(etc.resolv);
+	spec_free(&sp);
+	container_free(&c);
 	return status;
 }

@@ -55,6 +55,21 @@ int image_info_parse(const char *config, size_t len, struct image_info *info,
 	return 0;
 }
 
+int image_info_load(struct store *s, const char *image_id,
+		    struct image_info *info, struct md_err *err)
+{
+	cleanup_free char *config = NULL;
+	char path[128];
+	size_t len;
+
+	if (strncmp(image_id, "sha256:", 7) || !is_hex(image_id + 7, 64))
+		return err_set(err, EINVAL, "image ID %s", image_id);
+	snprintf(path, sizeof(path), "blobs/sha256/%s", image_id + 7);
+	if (!(config = file_read_at(s->fd, path, IMAGE_CONFIG_MAX, &len, err)))
+		return -1;
+	return image_info_parse(config, len, info, err);
+}
+
 void image_info_free(struct image_info *info)
 {
 	json_free(info->doc);

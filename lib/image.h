@@ -29,6 +29,9 @@ void image_info_ini(const struct image_info *info, const char *id,
 void image_info_free(struct image_info *info);
 
 struct store;
+/* The config of image_id ("sha256:HEX") in s, parsed. */
+int image_info_load(struct store *s, const char *image_id,
+		    struct image_info *info, struct md_err *err);
 /* The OCI name of the architecture md was built for ("amd64"). */
 const char *image_host_arch(void);
 /* A config for a one-layer image made now (md-import); comment_json is a

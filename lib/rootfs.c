@@ -379,7 +379,6 @@ static int dev_trees(int *devfd, int from_shared, struct md_err *err)
 
 int rootfs_overlay_tree(const struct rootfs_spec *r)
 {
-	const char *p = r->lowerdir, *e;
 	char path[256];
 	int fs = syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC);
 
@@ -389,15 +388,11 @@ int rootfs_overlay_tree(const struct rootfs_spec *r)
 		goto fail;
 	/* One layer per "lowerdir+" (Linux 6.8): a string may only have
 	 * 255 bytes. */
-	for (;; p = e + 1) {
-		e = strchrnul(p, ':');
-		if (snprintf(path, sizeof(path), "%s/%.*s", r->layers_dir,
-			     (int)(e - p), p) >= (int)sizeof(path) ||
+	for (size_t i = 0; i < r->nlayers; i++)
+		if (snprintf(path, sizeof(path), "%s/%s", r->layers_dir,
+			     r->layers[i]) >= (int)sizeof(path) ||
 		    fs_set(fs, "lowerdir+", path) < 0)
 			goto fail;
-		if (!*e)
-			break;
-	}
 	if (strlen(r->upper) >= sizeof(path) || strlen(r->work) >= sizeof(path) ||
 	    fs_set(fs, "upperdir", r->upper) < 0 ||
 	    fs_set(fs, "workdir", r->work) < 0)
@@ -466,13 +461,22 @@ static int mount_overlay(struct rootfs_spec *r, int premounted,
 			 struct md_err *err)
 {
 	char opts[4096];
+	size_t len;
 
 	if (premounted >= 0)
 		return tree_move(premounted, r->target) < 0 ?
 			err_set(err, errno, "rootfs: attach the overlay on %s",
 				r->target) : 0;
-	if (snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s",
-		     r->lowerdir, r->upper, r->work) >= (int)sizeof(opts))
+	/* The layers joined by ':' into one option string, which the
+	 * kernel takes up to a page long. */
+	len = snprintf(opts, sizeof(opts), "lowerdir=");
+	for (size_t i = 0; i < r->nlayers && len < sizeof(opts); i++)
+		len += snprintf(opts + len, sizeof(opts) - len, "%s%s",
+				i ? ":" : "", r->layers[i]);
+	if (len < sizeof(opts))
+		len += snprintf(opts + len, sizeof(opts) - len,
+				",upperdir=%s,workdir=%s", r->upper, r->work);
+	if (len >= sizeof(opts))
 		return err_set(err, 0, "rootfs: too many layers for overlayfs");
 	/* Short relative layer names keep the options within a page. */
 	if (chdir(r->layers_dir) < 0)

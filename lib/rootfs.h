@@ -19,8 +19,9 @@ struct volume {
 };
 
 struct rootfs_spec {
-	const char *layers_dir;	/* MD_ROOT/l, where lowerdir names live */
-	const char *lowerdir;	/* "top:...:bottom", relative to layers_dir */
+	const char *layers_dir;	/* MD_ROOT/l, where the layers' names live */
+	char **layers;		/* names relative to layers_dir, top first */
+	size_t nlayers;
 	char upper[4096], work[4096];
 	char target[4096];	/* mount point (the container's directory) */
 	/* Contents of /etc/hostname, /etc/hosts, /etc/resolv.conf: files of

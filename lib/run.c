@@ -64,7 +64,7 @@ static void pack_go(struct pack *k, const struct run_spec *r,
 	pack_u64(k, x->caps);
 	pack_u64(k, x->privileged);
 	pack_str(k, fs->layers_dir);
-	pack_str(k, fs->lowerdir);
+	pack_strv(k, fs->layers);
 	pack_str(k, fs->upper);
 	pack_str(k, fs->work);
 	pack_str(k, fs->target);
@@ -105,7 +105,9 @@ static int unpack_go(struct unpack *u, struct go *g, const struct run_spec *r)
 	x->tty = r->proc.tty;
 	x->die_with_parent = r->proc.die_with_parent;
 	fs->layers_dir = unpack_str(u);
-	fs->lowerdir = unpack_str(u);
+	fs->layers = unpack_strv(u);
+	for (fs->nlayers = 0; fs->layers && fs->layers[fs->nlayers]; fs->nlayers++)
+		;
 	if (!copy_str(fs->upper, sizeof(fs->upper), unpack_str(u)) ||
 	    !copy_str(fs->work, sizeof(fs->work), unpack_str(u)) ||
 	    !copy_str(fs->target, sizeof(fs->target), unpack_str(u)))
@@ -130,7 +132,7 @@ static int unpack_go(struct unpack *u, struct go *g, const struct run_spec *r)
 	g->into_cg = unpack_u64(u);
 	unpack_bytes(u, &g->cg, sizeof(g->cg));
 	return u->bad || !x->argv || !x->argv[0] || !x->env || !x->workdir ||
-	       !fs->layers_dir || !fs->lowerdir || u->off != u->len ? -1 : 0;
+	       !fs->layers_dir || !fs->nlayers || u->off != u->len ? -1 : 0;
 }
 
 /* The child's first stage, up to NS_READY: all of it from its own copy
