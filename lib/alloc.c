@@ -14,19 +14,12 @@
  * none). Per-thread caches would not pay: md allocates little while it
  * streams, and an uncontended lock costs a few nanoseconds.
  *
- * Processes that share md's memory (CLONE_VM, no CLONE_THREAD): md-run's
- * child from its clone to its exec (lib/run.c) and md-run --rm's remover
- * (lib/container.c) see the same lock, and a normal mutex records no
- * owner, so one that is not a pthread may take it too. The rule that
- * keeps them from deadlocking: neither side waits for the other while it
- * holds the lock, and neither ends holding it. md-run's child allocates
- * only after go, while md sleeps in read() for its report; the remover
- * allocates after md has stopped allocating (md only _exits then). A
- * task killed inside malloc (a signal to the run child between go and
- * exec) would leave the lock held and md stuck in its next malloc:
- * another reason the child should own a copy of its memory (DESIGN.md).
- * A fork (a copy of the memory) while another thread allocates would
- * copy a held lock: md forks and clones only while it has one thread.
+ * Processes: md never shares its memory with another process (no
+ * CLONE_VM): md-run's child and md-run --rm's remover are copies, and
+ * each allocates from its own copy of the lists. A copy taken while
+ * another thread held the lock would keep it held forever: md forks and
+ * clones only while it has one thread (md-run and md-rm do not start
+ * threads; md-pull's workers end before md-pull returns).
  *
  * Inside musl: FILE (fopen, fdopen) and DIR (opendir) come from here, as
  * do strdup, getline and the like. musl's own internal allocations

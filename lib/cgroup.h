@@ -4,11 +4,13 @@
  * device allowlist (devcg.h), moves
  * processes in, reports OOM kills and removes the cgroup again.
  *
- * Launcher order:
- *   cgroup_create()              before the container process exists
- *   pure v2: clone3(CLONE_INTO_CGROUP, cgroup_fd_v2())
- *   else:    fork/clone, cgroup_enter(child pid) while the child waits
- *            on a pipe, then let it go on
+ * How md-run uses it (lib/run.c):
+ *   pure v2: cgroup_create() before the clone, and the child starts in
+ *            it: clone3(CLONE_INTO_CGROUP, cgroup_fd_v2())
+ *   else:    cgroup_create() while the child makes its namespaces; at
+ *            GO the child joins it itself (cgroup_enter_self: v1's
+ *            "tasks" door, no RCU wait), before anything of the
+ *            container runs
  *   the child unshares CLONE_NEWCGROUP only after it is in the cgroup
  *   after reaping: cgroup_oom_killed(), then cgroup_destroy()
  * Other md processes (md-exec, md-rm) rebuild the paths with cgroup_load().
