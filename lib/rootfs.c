@@ -8,11 +8,13 @@
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -32,6 +34,7 @@
 #define FSCONFIG_SET_STRING 1
 #define FSCONFIG_CMD_CREATE 6
 #define FSMOUNT_CLOEXEC 1
+#define MOUNT_ATTR_RDONLY 1
 #define MOUNT_ATTR_NOSUID 2
 #define MOUNT_ATTR_NODEV 4
 #define MOUNT_ATTR_NOEXEC 8
@@ -41,26 +44,80 @@ struct mount_attr_v0 {
 	uint64_t attr_set, attr_clr, propagation, userns_fd;
 };
 
-static const char *const devices[] = {
-	"null", "zero", "full", "random", "urandom", "tty",
+/* The device nodes of a new /dev (runc's default ones). */
+static const struct {
+	const char *name;
+	unsigned major, minor;
+} devices[] = {
+	{ "null", 1, 3 }, { "zero", 1, 5 }, { "full", 1, 7 },
+	{ "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
 };
 
-/* Docker's masked and read-only paths. Masked directories get an empty
+/* Docker's masked and read-only paths, as of Docker 28.0.2 (moby's
+ * daemon/pkg/oci/defaults.go), which added /proc/interrupts and each
+ * CPU's thermal_throttle (mask_thermal). Masked directories get an empty
  * read-only tmpfs, files /dev/null; the kind is the kernel's usual one
  * (the other is tried if the kernel differs). */
 static const struct {
 	const char *path;
 	int dir;
 } masked[] = {
-	{ "/proc/asound", 1 }, { "/proc/acpi", 1 }, { "/proc/kcore", 0 },
-	{ "/proc/keys", 0 }, { "/proc/latency_stats", 0 },
+	{ "/proc/acpi", 1 }, { "/proc/asound", 1 }, { "/proc/interrupts", 0 },
+	{ "/proc/kcore", 0 }, { "/proc/keys", 0 }, { "/proc/latency_stats", 0 },
+	{ "/proc/sched_debug", 0 }, { "/proc/scsi", 1 },
 	{ "/proc/timer_list", 0 }, { "/proc/timer_stats", 0 },
-	{ "/proc/sched_debug", 0 }, { "/proc/scsi", 1 }, { "/sys/firmware", 1 },
-	{ "/sys/devices/virtual/powercap", 1 },
+	{ "/sys/devices/virtual/powercap", 1 }, { "/sys/firmware", 1 },
 };
 static const char *const readonly[] = {
 	"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
 };
+
+/* MD_KERNEL_COMPAT (md-run(1)), a testing aid: kernel features md does
+ * without even where the kernel has them, so that the paths older kernels
+ * take run on this one too. */
+enum {
+	COMPAT_NO_LOWERDIR_PLUS = 1,	/* Linux 6.8 */
+	COMPAT_NO_DETACHED_MOUNTS = 2,	/* 6.15 */
+	COMPAT_NO_MOUNT_SETATTR = 4,	/* 5.12 */
+};
+static const char *const compat_words[] = {
+	"no-lowerdir-plus", "no-detached-mounts", "no-mount-setattr",
+};
+
+/* The COMPAT_ bits MD_KERNEL_COMPAT sets (comma-separated words); -1 at
+ * an unknown word, which goes to *bad, its length to *n. */
+static int kernel_compat(const char **bad, int *n)
+{
+	const char *p = getenv("MD_KERNEL_COMPAT"), *e;
+	int set = 0;
+
+	for (; p && *p; p = *e ? e + 1 : e) {
+		size_t i = 0;
+		e = strchrnul(p, ',');
+		while (i < ARRAY_SIZE(compat_words) &&
+		       (strlen(compat_words[i]) != (size_t)(e - p) ||
+			strncmp(p, compat_words[i], e - p)))
+			i++;
+		if (i < ARRAY_SIZE(compat_words)) {
+			set |= 1 << i;
+		} else if (e > p) {
+			*bad = p;
+			*n = e - p;
+			return -1;
+		}
+	}
+	return set;
+}
+
+/* The same where no error can be told: an unknown word is the child's
+ * to report. */
+static int compat_set(int bit)
+{
+	const char *bad;
+	int n, set = kernel_compat(&bad, &n);
+
+	return set > 0 && (set & bit);
+}
 
 static int tree_of(const char *path, int recursive)
 {
@@ -156,8 +213,9 @@ static int do_mount(const char *src, const char *dst, const char *type,
 	return 0;
 }
 
-/* Read-only, keeping the mount's nosuid, nodev and noexec (a remount
- * drops what it does not restate). */
+/* Read-only, keeping the mount's nosuid, nodev, noexec and atime flags
+ * (a remount drops what it does not restate; no atime flag is
+ * strictatime). */
 static int remount_ro(const char *dst, unsigned long extra, struct md_err *err)
 {
 	struct statvfs sv;
@@ -166,7 +224,10 @@ static int remount_ro(const char *dst, unsigned long extra, struct md_err *err)
 	if (statvfs(dst, &sv) == 0)
 		keep = (sv.f_flag & ST_NOSUID ? MS_NOSUID : 0) |
 		       (sv.f_flag & ST_NODEV ? MS_NODEV : 0) |
-		       (sv.f_flag & ST_NOEXEC ? MS_NOEXEC : 0);
+		       (sv.f_flag & ST_NOEXEC ? MS_NOEXEC : 0) |
+		       (sv.f_flag & ST_NODIRATIME ? MS_NODIRATIME : 0) |
+		       (sv.f_flag & ST_NOATIME ? MS_NOATIME :
+			sv.f_flag & ST_RELATIME ? MS_RELATIME : MS_STRICTATIME);
 	return do_mount(NULL, dst, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | keep |
 			extra, NULL, err);
 }
@@ -267,12 +328,50 @@ static int host_nodes(int m, int dir, int depth, struct md_err *err)
 	return rc;
 }
 
-/* A new /dev tmpfs whose root is fd m (attached or not): the host's
- * device nodes (devfd: detached trees of them, attached here; or, with
- * --privileged, all of hostdev's, made anew), the links, /dev/pts and
- * /dev/shm mounted, /dev/mqueue a directory (mqueue shows the IPC
- * namespace of whoever mounts it: the child does). */
-static int dev_populate(int m, const int *devfd, int hostdev,
+/* The usual device nodes, made anew as runc makes them, never the host's
+ * own inodes: root in the container may chmod or chown its /dev/null,
+ * not the host's. The new /dev (m) is nodev, so that a node made in the
+ * container stays unusable; each of these is mounted over itself without
+ * nodev: cleared on a detached clone by md ahead (m detached: Linux
+ * 6.15, which has mount_setattr), by a remount once attached where m is
+ * attached at path at (the container's first process, on any kernel). */
+static int dev_nodes(int m, const char *at, struct md_err *err)
+{
+	struct mount_attr_v0 dev = { .attr_clr = MOUNT_ATTR_NODEV };
+	char path[64];
+
+	for (size_t i = 0; i < ARRAY_SIZE(devices); i++) {
+		const char *name = devices[i].name;
+		int fd = -1, ok;
+
+		/* (mode again: mknod's is cut by the umask) */
+		ok = mknodat(m, name, S_IFCHR | 0666, makedev(devices[i].major,
+							     devices[i].minor)) == 0 &&
+		     fchmodat(m, name, 0666, 0) == 0 &&
+		     (fd = syscall(SYS_open_tree, m, name, OPEN_TREE_CLONE |
+				   O_CLOEXEC)) >= 0 &&
+		     (at || syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH, &dev,
+				    sizeof(dev)) == 0) &&
+		     tree_move_at(fd, m, name) == 0;
+		if (fd >= 0)
+			close(fd);
+		/* (m's flags but nodev) */
+		snprintf(path, sizeof(path), "%s/%s", at ? at : "", name);
+		if (ok && at)
+			ok = mount(NULL, path, NULL, MS_REMOUNT | MS_BIND |
+				   MS_NOSUID | MS_STRICTATIME, NULL) == 0;
+		if (!ok)
+			return err_set(err, errno, "rootfs: /dev/%s", name);
+	}
+	return 0;
+}
+
+/* A new /dev tmpfs whose root is fd m, attached at path at or not (NULL):
+ * the usual device nodes (or, with --privileged, all of hostdev's, made
+ * anew), the links, /dev/pts and /dev/shm mounted, /dev/mqueue a
+ * directory (mqueue shows the IPC namespace of whoever mounts it: the
+ * child does). */
+static int dev_populate(int m, const char *at, int hostdev,
 			struct md_err *err)
 {
 	static const char *const links[][2] = {
@@ -286,14 +385,9 @@ static int dev_populate(int m, const int *devfd, int hostdev,
 		NULL };
 	int pts, shm, rc;
 
-	if (hostdev >= 0 && host_nodes(m, hostdev, 0, err) < 0)
+	if (hostdev >= 0 ? host_nodes(m, hostdev, 0, err) < 0 :
+	    dev_nodes(m, at, err) < 0)
 		return -1;
-	/* The tmpfs is new and empty: mount points are made directly. */
-	for (size_t i = 0; i < ARRAY_SIZE(devices); i++)
-		if (devfd[i] >= 0 &&
-		    (mknodat(m, devices[i], S_IFREG | 0644, 0) < 0 ||
-		     tree_move_at(devfd[i], m, devices[i]) < 0))
-			return err_set(err, errno, "rootfs: /dev/%s", devices[i]);
 	for (size_t i = 0; i < ARRAY_SIZE(links); i++)
 		if (symlinkat(links[i][0], m, links[i][1]) < 0)
 			return err_set(err, errno, "rootfs: /dev/%s", links[i][1]);
@@ -351,38 +445,13 @@ static void close_all(int *fds, size_t n)
 		}
 }
 
-/* The host's device nodes, as detached mounts; tty may be missing.
- * Taken from a shared /dev (md's mount namespace), a clone is a peer of
- * the host's: private first, or whatever is mounted on it later (an
- * image's file, a volume) would show on the host's node as well. Taken
- * after / was made private (rootfs_setup), it is private already. */
-static int dev_trees(int *devfd, int from_shared, struct md_err *err)
-{
-	struct mount_attr_v0 priv = { .propagation = MS_PRIVATE };
-	char p[32];
-
-	for (size_t i = 0; i < ARRAY_SIZE(devices); i++) {
-		snprintf(p, sizeof(p), "/dev/%s", devices[i]);
-		devfd[i] = tree_of(p, 0);
-		if (devfd[i] < 0 && !strcmp(devices[i], "tty"))
-			continue;
-		if (devfd[i] < 0 || (from_shared &&
-		    syscall(SYS_mount_setattr, devfd[i], "", AT_EMPTY_PATH,
-			    &priv, sizeof(priv)) < 0)) {
-			err_set(err, errno, "rootfs: open_tree %s", p);
-			close_all(devfd, i + 1);
-			return -1;
-		}
-	}
-	return 0;
-}
-
 int rootfs_overlay_tree(const struct rootfs_spec *r)
 {
 	char path[256];
-	int fs = syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC);
+	int fs;
 
-	if (fs < 0)
+	if (compat_set(COMPAT_NO_LOWERDIR_PLUS) ||
+	    (fs = syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC)) < 0)
 		return -1;
 	if (fs_set(fs, "source", "overlay") < 0)
 		goto fail;
@@ -412,37 +481,34 @@ static int dev_tmpfs(const struct rootfs_spec *r)
 		      MOUNT_ATTR_STRICTATIME);
 }
 
-/* The host's device nodes for a new /dev: the usual few as detached
- * trees, or with --privileged the host's /dev directory. */
-static int dev_sources(const struct rootfs_spec *r, int *devfd, int *hostdev,
-		       int from_shared, struct md_err *err)
+/* --privileged: the host's /dev, whose nodes are made anew in the new
+ * /dev; else -1. */
+static int host_dev(const struct rootfs_spec *r, int *hostdev,
+		    struct md_err *err)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(devices); i++)
-		devfd[i] = -1;
 	*hostdev = -1;
-	if (!r->privileged)
-		return dev_trees(devfd, from_shared, err);
-	*hostdev = openat(AT_FDCWD, "/dev", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	return *hostdev < 0 ? err_set(err, errno, "rootfs: the host's /dev") : 0;
+	if (r->privileged &&
+	    (*hostdev = openat(AT_FDCWD, "/dev", O_RDONLY | O_DIRECTORY |
+			       O_CLOEXEC)) < 0)
+		return err_set(err, errno, "rootfs: the host's /dev");
+	return 0;
 }
 
 int rootfs_dev_tree(const struct rootfs_spec *r)
 {
-	int devfd[ARRAY_SIZE(devices)], hostdev, m;
+	int hostdev, m;
 	struct md_err err;
 
+	if (compat_set(COMPAT_NO_DETACHED_MOUNTS))
+		return -1;
 	/* (/dev first: mounts are listed in the order they were made.) */
 	if ((m = dev_tmpfs(r)) < 0)
 		return -1;
-	if (dev_sources(r, devfd, &hostdev, 1, &err) < 0) {
-		close(m);
-		return -1;
-	}
-	if (dev_populate(m, devfd, hostdev, &err) < 0) {
+	if (host_dev(r, &hostdev, &err) < 0 ||
+	    dev_populate(m, NULL, hostdev, &err) < 0) {
 		close(m);
 		m = -1;
 	}
-	close_all(devfd, ARRAY_SIZE(devices));
 	close_all(&hostdev, 1);
 	return m;
 }
@@ -487,8 +553,8 @@ static int mount_overlay(struct rootfs_spec *r, int premounted,
 }
 
 /* /dev, made before or here, and the /etc files' trees on it. */
-static int mount_dev(const struct rootfs_spec *r, int *pre, const int *devfd,
-		     int hostdev, struct md_err *err)
+static int mount_dev(const struct rootfs_spec *r, int *pre, int hostdev,
+		     struct md_err *err)
 {
 	if (ensure_dir("/dev", err) < 0)
 		return -1;
@@ -499,7 +565,7 @@ static int mount_dev(const struct rootfs_spec *r, int *pre, const int *devfd,
 		pre[PRE_DEV] = m;
 		if (tree_move(m, "/dev") < 0)
 			return err_set(err, errno, "rootfs: mount /dev");
-		if (dev_populate(m, devfd, hostdev, err) < 0)
+		if (dev_populate(m, "/dev", hostdev, err) < 0)
 			return -1;
 	} else if (tree_move(pre[PRE_DEV], "/dev") < 0) {
 		return err_set(err, errno, "rootfs: mount /dev");
@@ -516,6 +582,31 @@ static int mask(const char *path, int dir)
 		     mount("/dev/null", path, NULL, MS_BIND, NULL);
 }
 
+/* Each CPU's thermal_throttle directory, where there is one, as Docker
+ * masks them (it tries the CPUs that /sys/devices/system/cpu/possible
+ * lists; only those can have a cpuN directory). */
+static int mask_thermal(struct md_err *err)
+{
+	DIR *d = opendir("/sys/devices/system/cpu");
+	struct dirent *de;
+	int rc = 0;
+
+	if (!d)
+		return 0;
+	while (rc == 0 && (de = readdir(d))) {
+		char p[128];
+		if (strncmp(de->d_name, "cpu", 3) || de->d_name[3] < '0' ||
+		    de->d_name[3] > '9')
+			continue;
+		snprintf(p, sizeof(p), "/sys/devices/system/cpu/%s/thermal_throttle",
+			 de->d_name);
+		if (mask(p, 1) < 0 && errno != ENOENT)
+			rc = err_set(err, errno, "rootfs: mask %s", p);
+	}
+	closedir(d);
+	return rc;
+}
+
 /* On the container's own /proc and /sys: a path this kernel lacks
  * (ENOENT) needs nothing. */
 static int mask_paths(struct md_err *err)
@@ -526,6 +617,8 @@ static int mask_paths(struct md_err *err)
 		    (errno != ENOTDIR || mask(p, !masked[i].dir) < 0))
 			return err_set(err, errno, "rootfs: mask %s", p);
 	}
+	if (mask_thermal(err) < 0)
+		return -1;
 	for (size_t i = 0; i < ARRAY_SIZE(readonly); i++) {
 		if (mount(readonly[i], readonly[i], NULL, MS_BIND | MS_REC,
 			  NULL) < 0) {
@@ -538,6 +631,149 @@ static int mask_paths(struct md_err *err)
 			     MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL,
 			     err) < 0)
 			return -1;
+	}
+	return 0;
+}
+
+/* mountinfo's escapes (\ooo for a space, a tab, a newline, a
+ * backslash) undone in place. */
+static void unescape(char *s)
+{
+	char *o = s;
+
+	for (; *s; s++, o++)
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' &&
+		    s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+			*o = (s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0');
+			s += 3;
+		} else {
+			*o = *s;
+		}
+	*o = 0;
+}
+
+/* The mount flags a mount's options (in mountinfo) name, as a remount
+ * must restate them; no atime option is strictatime. */
+static unsigned long opts_flags(const char *opts)
+{
+	static const struct {
+		const char *name;
+		unsigned long flag;
+	} known[] = {
+		{ "nosuid", MS_NOSUID }, { "nodev", MS_NODEV },
+		{ "noexec", MS_NOEXEC }, { "noatime", MS_NOATIME },
+		{ "nodiratime", MS_NODIRATIME }, { "relatime", MS_RELATIME },
+	};
+	unsigned long flags = 0;
+
+	for (const char *p = opts, *e; *p; p = *e ? e + 1 : e) {
+		e = strchrnul(p, ',');
+		for (size_t i = 0; i < ARRAY_SIZE(known); i++)
+			if (strlen(known[i].name) == (size_t)(e - p) &&
+			    !strncmp(p, known[i].name, e - p))
+				flags |= known[i].flag;
+	}
+	return flags & (MS_NOATIME | MS_RELATIME) ? flags :
+	       flags | MS_STRICTATIME;
+}
+
+/* For the read-only fallback: the mount points under v->src (this mount
+ * namespace's, still the host's tree) relative to it, each with its
+ * options, into v->submounts ("rel\0opts\0" pairs, "" at the end). */
+static int vol_submounts(struct volume *v, struct md_err *err)
+{
+	char src[PATH_MAX], fdpath[32], *info, *line, *next, *out;
+	int fd = open(v->src, O_PATH | O_CLOEXEC);
+	ssize_t slen;
+	size_t len;
+
+	/* src as mountinfo names it: symlinks resolved, as open_tree did. */
+	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
+	slen = fd < 0 ? -1 : readlink(fdpath, src, sizeof(src) - 1);
+	if (fd >= 0)
+		close(fd);
+	if (slen < 0)
+		return err_set(err, errno, "volume %s", v->src);
+	src[slen] = 0;
+	if (!strcmp(src, "/"))
+		slen = 0;
+	info = file_read_at(AT_FDCWD, "/proc/self/mountinfo", 64 << 20, &len,
+			    err);
+	if (!info)
+		return -1;
+	/* What is kept is never longer than the lines it comes from. */
+	if (!(v->submounts = out = malloc(len + 1))) {
+		free(info);
+		return err_set(err, ENOMEM, "volume %s", v->src);
+	}
+	for (line = info; *line; line = next) {
+		char *f[6], *p = line;
+		size_t n;
+
+		next = strchrnul(line, '\n');
+		if (*next)
+			*next++ = 0;
+		/* ID, parent ID, major:minor, root, mount point, options */
+		for (n = 0; n < 6 && p; n++) {
+			f[n] = p;
+			if ((p = strchr(p, ' ')))
+				*p++ = 0;
+		}
+		if (n < 6)
+			continue;
+		unescape(f[4]);
+		if (strncmp(f[4], src, slen) || f[4][slen] != '/' ||
+		    !f[4][slen + 1])
+			continue;
+		out = stpcpy(out, f[4] + slen + 1) + 1;
+		out = stpcpy(out, f[5]) + 1;
+	}
+	*out = 0;
+	free(info);
+	return 0;
+}
+
+/* A :ro volume's tree read-only, the mounts under src included (as
+ * Docker 25 makes it): mount_setattr on the detached tree (Linux 5.12);
+ * without it, its mount points are listed now, while the host's tree is
+ * in reach, and vol_remount_ro remounts each once it is attached. */
+static int vol_tree_ro(struct volume *v, int compat, struct md_err *err)
+{
+	struct mount_attr_v0 ro = { .attr_set = MOUNT_ATTR_RDONLY };
+
+	if (!(compat & COMPAT_NO_MOUNT_SETATTR)) {
+		if (syscall(SYS_mount_setattr, v->fd, "", AT_EMPTY_PATH |
+			    AT_RECURSIVE, &ro, sizeof(ro)) == 0)
+			return 0;
+		if (errno != ENOSYS)
+			return err_set(err, errno, "volume %s: read-only", v->src);
+	}
+	return vol_submounts(v, err);
+}
+
+/* The fallback: the volume's own mount (at dst), then each mount point
+ * under it. One that a mount made after it hides (one stacked on the
+ * same mount point, or on a directory above) cannot be reached by its
+ * path (EINVAL: the path leads into the mount over it; ENOENT, ENOTDIR:
+ * not there), nor by anything in the container without CAP_SYS_ADMIN to
+ * unmount what hides it: it stays as it is. */
+static int vol_remount_ro(const struct volume *v, const char *dst,
+			  struct md_err *err)
+{
+	char path[PATH_MAX];
+
+	if (remount_ro(dst, 0, err) < 0)
+		return -1;
+	for (const char *p = v->submounts, *opts; *p; p = opts + strlen(opts) + 1) {
+		opts = p + strlen(p) + 1;
+		if (snprintf(path, sizeof(path), "%s/%s", dst, p) >=
+		    (int)sizeof(path))
+			return err_set(err, ENAMETOOLONG, "volume %s: %s", v->src, p);
+		if (mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY |
+			  opts_flags(opts), NULL) < 0 && errno != EINVAL &&
+		    errno != ENOENT && errno != ENOTDIR)
+			return err_set(err, errno, "volume %s: read-only %s",
+				       v->src, path);
 	}
 	return 0;
 }
@@ -556,7 +792,7 @@ static int mount_volumes(struct rootfs_spec *r, struct md_err *err)
 			return -1;
 		if (tree_move(v->fd, dst) < 0)
 			return err_set(err, errno, "volume %s:%s", v->src, v->dst);
-		if (v->ro && remount_ro(dst, 0, err) < 0)
+		if (v->submounts && vol_remount_ro(v, dst, err) < 0)
 			return -1;
 	}
 	return 0;
@@ -580,18 +816,22 @@ static int mount_etc_files(const int *etcfd, struct md_err *err)
 	return 0;
 }
 
-static int setup(struct rootfs_spec *r, int *pre, int *devfd, int *hostdev,
+static int setup(struct rootfs_spec *r, int *pre, int *hostdev, int compat,
 		 struct md_err *err)
 {
 	/* Nothing done here may propagate back to the host. */
 	if (do_mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL, err) < 0)
 		return -1;
 	/* Host objects, taken before the host's tree is out of reach. */
-	if (pre[PRE_DEV] < 0 && dev_sources(r, devfd, hostdev, 0, err) < 0)
+	if (pre[PRE_DEV] < 0 && host_dev(r, hostdev, err) < 0)
 		return -1;
-	for (size_t i = 0; i < r->nvols; i++)
-		if ((r->vols[i].fd = tree_of(r->vols[i].src, 1)) < 0)
-			return err_set(err, errno, "volume %s", r->vols[i].src);
+	for (size_t i = 0; i < r->nvols; i++) {
+		struct volume *v = &r->vols[i];
+		if ((v->fd = tree_of(v->src, 1)) < 0)
+			return err_set(err, errno, "volume %s", v->src);
+		if (v->ro && vol_tree_ro(v, compat, err) < 0)
+			return -1;
+	}
 	if (mount_overlay(r, pre[PRE_OVERLAY], err) < 0)
 		return -1;
 	if (chdir(r->target) < 0)
@@ -612,7 +852,7 @@ static int setup(struct rootfs_spec *r, int *pre, int *devfd, int *hostdev,
 	/* What the image's paths decide (mount targets under /dev, /etc and
 	 * volumes) is set up before /proc exists: no magic link such as
 	 * /proc/self/fd/N can then lead a path out of the new root. */
-	if (mount_dev(r, pre, devfd, *hostdev, err) < 0)
+	if (mount_dev(r, pre, *hostdev, err) < 0)
 		return -1;
 	if (mount_etc_files(&pre[PRE_ETC], err) < 0)
 		return -1;
@@ -639,18 +879,25 @@ static int setup(struct rootfs_spec *r, int *pre, int *devfd, int *hostdev,
 
 int rootfs_setup(struct rootfs_spec *r, int *pre, struct md_err *err)
 {
-	int devfd[ARRAY_SIZE(devices)], hostdev = -1, rc;
+	int hostdev = -1, compat, n, rc;
+	const char *bad;
 
-	for (size_t i = 0; i < ARRAY_SIZE(devices); i++)
-		devfd[i] = -1;
-	for (size_t i = 0; i < r->nvols; i++)
+	for (size_t i = 0; i < r->nvols; i++) {
 		r->vols[i].fd = -1;
-	rc = setup(r, pre, devfd, &hostdev, err);
-	close_all(devfd, ARRAY_SIZE(devices));
+		r->vols[i].submounts = NULL;
+	}
+	if ((compat = kernel_compat(&bad, &n)) < 0)
+		rc = err_set(err, 0, "MD_KERNEL_COMPAT: unknown switch '%.*s'",
+			     n, bad);
+	else
+		rc = setup(r, pre, &hostdev, compat, err);
 	close_all(&hostdev, 1);
 	close_all(pre, PRE_N);
-	for (size_t i = 0; i < r->nvols; i++)
+	for (size_t i = 0; i < r->nvols; i++) {
 		if (r->vols[i].fd >= 0)
 			close(r->vols[i].fd);
+		free(r->vols[i].submounts);
+		r->vols[i].submounts = NULL;
+	}
 	return rc;
 }

@@ -2,8 +2,9 @@
  * mount namespace: overlayfs of the image layers and an upper dir,
  * pivot_root, then /proc, /sys, /dev and the rest mounted *inside* the new
  * root, where an image's symlinks cannot lead out of it. Host objects it
- * needs (device nodes, volumes) are taken as detached mount trees
- * (open_tree) before pivot_root and moved in after. */
+ * needs (volumes; with --privileged, the host's /dev) are taken before
+ * pivot_root, volumes as detached mount trees (open_tree), and moved in
+ * after. */
 #ifndef MD_ROOTFS_H
 #define MD_ROOTFS_H
 
@@ -14,8 +15,12 @@
 struct volume {
 	char src[4096];		/* host path */
 	char dst[4096];		/* container path */
-	int ro;
+	int ro;			/* read-only, mounts under src included */
+	/* rootfs_setup's own: */
 	int fd;			/* open_tree of src, or -1 */
+	char *submounts;	/* :ro without mount_setattr: the mount points
+				 * under src and their options, to remount
+				 * one by one; or NULL */
 };
 
 struct rootfs_spec {
@@ -32,20 +37,22 @@ struct rootfs_spec {
 	size_t nvols;
 	int readonly;		/* --read-only */
 	int privileged;		/* no masked or read-only paths, no nodev,
-				 * the host's device nodes */
+				 * all of the host's device nodes */
 	int cgroupns_v2;	/* mount cgroup2 at /sys/fs/cgroup */
 };
 
 /* Parts of the root made ahead, before the new root exists, as detached
  * mounts (fds), -1 where this kernel cannot (rootfs_setup then makes
  * them). The overlay needs Linux 6.8 ("lowerdir+"), the /dev tree 6.15
- * (mounts on a detached tree). */
+ * (mounts on a detached tree). The environment's MD_KERNEL_COMPAT
+ * (md-run(1)) makes md act as if the kernel lacked them, and
+ * mount_setattr (5.12), so that the older kernels' paths run here too. */
 enum { PRE_OVERLAY, PRE_DEV, PRE_ETC, PRE_N = PRE_ETC + 3 };
 /* md makes these in its own mount namespace while the container's first
  * process makes its namespaces. Each is an fd or -1. */
 int rootfs_overlay_tree(const struct rootfs_spec *r);
-/* tmpfs, device nodes (all of the host's with r->privileged), links,
- * pts, shm */
+/* tmpfs, device nodes (made anew; all of the host's with r->privileged),
+ * links, pts, shm */
 int rootfs_dev_tree(const struct rootfs_spec *r);
 /* The /etc files on the /dev tree dev, into fds[3]; -1 if it cannot. */
 int rootfs_etc_trees(const struct rootfs_spec *r, int dev, int *fds);

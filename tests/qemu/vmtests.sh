@@ -10,7 +10,7 @@
 # The cgroup tests use --network none so that they test cgroups only;
 # t_default_network runs md-run with its default bridge network.
 TESTS="setup load cgroup_ns host_cgroup memory cpus pids cpu_shares oom
-       pids_fork default_network devices cleanup"
+       pids_fork default_network devices rootfs cleanup"
 LIMIT=60	# seconds per test
 RUN="md-run --rm --network none"
 CG=/sys/fs/cgroup
@@ -167,6 +167,27 @@ all usable" $RUN -v /tmp/v:/v busybox sh -c "$DEVPROBE
 	[ "$RC" = 0 ] && [ "$OUT" = "/dev/pts/0
 via-tty
 ptmx" ] || fail "-t: exit $RC, printed '$OUT'"
+}
+
+# The root as this older kernel has md make it (no "lowerdir+", no mounts
+# on detached trees: all in the container's first process): a :ro volume
+# read-only with its submount (mount_setattr, then its fallback), device
+# nodes of the container's own, /proc/interrupts masked.
+t_rootfs() {
+	mkdir -p /tmp/ro && mount -t tmpfs ro /tmp/ro && mkdir /tmp/ro/sub &&
+		mount -t tmpfs sub /tmp/ro/sub || { fail "cannot mount /tmp/ro"; return 1; }
+	host=$(stat -c %d:%i /dev/null)
+	for c in "" no-mount-setattr; do
+		run env MD_KERNEL_COMPAT=$c $RUN -v /tmp/ro:/v:ro busybox sh -c \
+			'touch /v/x /v/sub/x 2>&1; stat -c %d:%i /dev/null; wc -c </proc/interrupts'
+		[ "$RC" = 0 ] || { fail "MD_KERNEL_COMPAT=$c: exit $RC: $ERR1"; return 1; }
+		[ "$(printf '%s\n' "$OUT" | sed -n '1,2p;4p')" = "touch: /v/x: Read-only file system
+touch: /v/sub/x: Read-only file system
+0" ] || { fail "MD_KERNEL_COMPAT=$c: printed $OUT"; return 1; }
+		[ "$(printf '%s\n' "$OUT" | sed -n 3p)" != "$host" ] ||
+			{ fail "/dev/null is the host's"; return 1; }
+	done
+	umount /tmp/ro/sub /tmp/ro
 }
 
 t_cleanup() {	# --rm left nothing: cgroups, state, mounts, processes
