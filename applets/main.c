@@ -9,15 +9,20 @@
 
 #include "applet.h"
 #include "config.h"
+#include "monitor.h"
 #include "store.h"
 #include "util.h"
 
 #define A(n, cfg) { #n, n##_main, n##_usage, cfg }
 static const struct applet applets[] = {
-	A(images, 0), A(import, 0), A(inspect, 0), A(load, 0), A(pull, 1),
-	A(rmi, 0), A(run, 1),
+	A(images, 0), A(import, 0), A(inspect, 0), A(load, 0), A(logs, 0),
+	A(pull, 1), A(rmi, 0), A(run, 1),
 };
 #undef A
+/* md-run -d's monitor, which md-run execs as "md monitor ID" (not for
+ * users: not listed, no md-monitor link). */
+static const struct applet monitor_applet = {
+	"monitor", monitor_main, "Usage: md monitor ID (md-run -d runs it)\n", 0 };
 
 const struct applet *applet_cur;
 
@@ -205,7 +210,8 @@ int main(int argc, char **argv)
 			return 0;
 		}
 		base = argv[1];
-		applet_cur = applet_find(base);
+		applet_cur = !strcmp(base, "monitor") ? &monitor_applet :
+			     applet_find(base);
 		argc--;
 		argv++;
 	}

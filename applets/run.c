@@ -11,6 +11,7 @@
 #include "config.h"
 #include "cgroup.h"
 #include "ref.h"
+#include "monitor.h"
 #include "run.h"
 #include "spec.h"
 #include "store.h"
@@ -21,11 +22,13 @@ const char run_usage[] =
 "\n"
 "Run a command in a new container and wait for it; md-run exits with\n"
 "the command's status (128+N if signal N ended it; 125 if md failed,\n"
-"126 if the command could not be run, 127 if it was not found).\n"
+"126 if the command could not be run, 127 if it was not found). With -d,\n"
+"print the container's ID once it runs and leave it to its monitor.\n"
 "\n"
 "Options:\n"
 "      --name NAME          Name the container\n"
 "      --rm                 Remove the container when it exits\n"
+"  -d, --detach             Run in the background and print the ID\n"
 "  -i, --interactive        Keep standard input open\n"
 "  -t, --tty                Allocate a pseudo-terminal\n"
 "  -e, --env KEY[=VALUE]    Set an environment variable\n"
@@ -83,7 +86,7 @@ struct opts {
 	struct volume vols[64];
 	size_t nvols;
 	const char *entrypoint, *workdir, *user, *network;
-	int rm, readonly;
+	int rm, readonly, detach;
 	enum pull_policy pull;
 	struct caps_change caps;
 	struct cg_limits lim;
@@ -94,6 +97,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, struct container *c
 {
 	static const struct option lo[] = {
 		{ "name", required_argument, 0, O_NAME },
+		{ "detach", no_argument, 0, 'd' },
 		{ "rm", no_argument, 0, O_RM },
 		{ "interactive", no_argument, 0, 'i' },
 		{ "tty", no_argument, 0, 't' },
@@ -120,9 +124,10 @@ static int parse_opts(int argc, char **argv, struct opts *o, struct container *c
 	struct md_err err;
 	int ch;
 
-	while ((ch = applet_getopt(argc, argv, "+ite:w:u:h:v:m:c:", lo)) != -1) {
+	while ((ch = applet_getopt(argc, argv, "+dite:w:u:h:v:m:c:", lo)) != -1) {
 		switch (ch) {
 		case O_NAME: snprintf(c->name, sizeof(c->name), "%s", optarg); break;
+		case 'd': o->detach = 1; break;
 		case O_RM: o->rm = 1; break;
 		case 'i': o->r.interactive = 1; break;
 		case 't': o->r.proc.tty = 1; break;
@@ -194,6 +199,8 @@ static int parse_opts(int argc, char **argv, struct opts *o, struct container *c
 	}
 	if (optind == argc)
 		return applet_usage_error("requires at least 1 argument");
+	if (o->detach && (o->r.proc.tty || o->r.interactive))
+		return applet_failf("-d with -t or -i is not supported yet");
 	if (o->r.proc.tty && o->r.interactive && !isatty(0))
 		return applet_failf("the input device is not a TTY");
 	if (o->workdir && o->workdir[0] != '/')
@@ -260,7 +267,41 @@ static int stopped(const struct run_proc *p, struct md_err *err)
 	return p->stop_signal ? 128 + p->stop_signal : 125;
 }
 
-int run_main(int argc, char **argv)
+/* md-run -d: the image is pulled here, where its progress can be seen;
+ * then the monitor is forked, which forks the starter. In md-run: waits
+ * for the starter's word, prints the ID; returns the exit code. In the
+ * starter: returns -1 and md-run's work goes on there. */
+static int detach(struct opts *o, struct container *c, const char *image,
+		  struct monitor_link *l)
+{
+	char id[DIGEST_LEN + 1];
+	struct md_err err;
+	struct store s;
+	int report, rc;
+
+	if (o->pull != PULL_NEVER) {
+		int have = store_open(&s, STORE_READ, &err) == 0 &&
+			   store_lookup(&s, image, id, &err) == 0;
+		store_close(&s);
+		if ((o->pull == PULL_ALWAYS || !have) &&
+		    (rc = pull_image_for_run(image, !have && o->pull == PULL_MISSING)))
+			return rc;
+		o->pull = PULL_NEVER;
+	}
+	if ((rc = monitor_spawn(c->id, &report, l, &err)) < 0)
+		return applet_fail(&err);
+	if (rc == 1)
+		return -1;
+	if ((rc = monitor_wait(report, &err))) {
+		if (err.msg[0])
+			applet_fail(&err);
+		return rc;
+	}
+	printf("%s\n", c->id);
+	return 0;
+}
+
+static int run(int argc, char **argv, struct monitor_link *link)
 {
 	static struct opts o;
 	struct container c = { 0 };
@@ -272,7 +313,7 @@ int run_main(int argc, char **argv)
 	struct run_spec *r = &o.r;
 	struct run_proc proc;
 	struct md_defaults defs;
-	int rc, status = 0;
+	int rc = 0, status = 0;
 
 	if ((rc = parse_opts(argc, argv, &o, &c)))
 		return rc;
@@ -289,6 +330,17 @@ int run_main(int argc, char **argv)
 	/* Nothing watches it but this md: it dies with md. */
 	r->proc.die_with_parent = 1;
 	r->lim = o.lim;
+	if (o.detach) {
+		if ((rc = detach(&o, &c, argv[optind], link)) >= 0)
+			return rc;
+		/* The starter: the container's stdout and stderr are the
+		 * monitor's, and it outlives this process. */
+		r->own_stdio = 1;
+		r->stdio[0] = 0;
+		r->stdio[1] = link->out;
+		r->stdio[2] = link->err;
+		r->proc.die_with_parent = 0;
+	}
 	if (o.pull == PULL_ALWAYS && (rc = pull_image_for_run(argv[optind], 0)))
 		return rc;
 again:
@@ -342,7 +394,22 @@ again:
 	r->rootfs.readonly = o.readonly;
 	r->rootfs.privileged = r->proc.privileged;
 	r->keep_cgroup = o.rm;
-	if (run_finish(r, &proc, &status, &err) < 0) {
+	if (o.detach) {
+		/* The monitor keeps the cgroup until the end, and the state
+		 * is its to finish. */
+		r->keep_cgroup = 1;
+		if ((rc = run_detach(r, &proc, &status, &err)) > 0) {
+			monitor_started(link, proc.pid, c.watch_fd);
+			link->report = -1;
+			free(etc.resolv);
+			spec_free(&sp);
+			container_free(&c);
+			return 0;
+		}
+		if (rc == 0)
+			run_remove_cgroup(&proc);
+	}
+	if (rc < 0 || (!o.detach && run_finish(r, &proc, &status, &err) < 0)) {
 		struct md_err e2;
 		/* It never started: as Docker, a container left "created". */
 		strcpy(c.status, "created");
@@ -369,4 +436,16 @@ again:
 	spec_free(&sp);
 	container_free(&c);
 	return status;
+}
+
+int run_main(int argc, char **argv)
+{
+	struct monitor_link link = { -1, -1, -1, -1 };
+	int rc = run(argc, argv, &link);
+
+	/* md-run -d's starter that did not start its container (it said
+	 * why): md-run waits for its word. */
+	if (link.report >= 0)
+		monitor_failed(&link, rc ? rc : 125);
+	return rc;
 }

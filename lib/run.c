@@ -198,6 +198,9 @@ static void child_main(const struct run_spec *r, struct run_proc *p, int sock)
 	struct spawn_hdr ready = { .type = MSG_NS_READY };
 
 	fg_signals_child(&p->sig);
+	for (int i = 0; r->own_stdio && i < 3; i++)
+		if (r->stdio[i] != i && dup2(r->stdio[i], i) < 0)
+			spawn_failf(sock, STAGE_START, 125, errno, "stdio");
 	/* Until the command runs, the child dies with md (whoever kills
 	 * md): nothing is left asleep waiting for a GO that never comes. */
 	if (r->proc.die_with_parent && prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
@@ -505,10 +508,24 @@ static int wait_command(struct run_spec *r, struct run_proc *p, int master)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
+/* Its end, in r->c: exit code, time, OOM kill; the cgroup removed
+ * unless the caller keeps it. */
+static void record_exit(struct run_spec *r, struct run_proc *p, int status)
+{
+	struct md_err e2;
+
+	r->c->oom_killed = cgroup_oom_killed(&p->cg, &e2) == 1;
+	r->c->exit_code = status;
+	now_rfc3339(r->c->finished, sizeof(r->c->finished));
+	r->c->status = CONTAINER_EXITED;
+	r->c->pid = 0;
+	if (!r->keep_cgroup)
+		run_remove_cgroup(p);
+}
+
 int run_finish(struct run_spec *r, struct run_proc *p, int *status,
 	       struct md_err *err)
 {
-	struct md_err e2;
 	int master = -1, rc;
 
 	err->msg[0] = 0;
@@ -529,14 +546,31 @@ int run_finish(struct run_spec *r, struct run_proc *p, int *status,
 	}
 	p->pid = -1;
 	fg_signals_restore(&p->sig);
-	r->c->oom_killed = cgroup_oom_killed(&p->cg, &e2) == 1;
-	r->c->exit_code = *status;
-	now_rfc3339(r->c->finished, sizeof(r->c->finished));
-	strcpy(r->c->status, "exited");
-	r->c->pid = 0;
-	if (!r->keep_cgroup)
-		run_remove_cgroup(p);
+	record_exit(r, p, *status);
 	return 0;
+}
+
+int run_detach(struct run_spec *r, struct run_proc *p, int *status,
+	       struct md_err *err)
+{
+	int master = -1, rc;
+
+	err->msg[0] = 0;
+	rc = start_command(r, p, &master, status, err);
+	if (master >= 0)
+		close(master);
+	if (rc < 0) {
+		run_abort(p);
+		return -1;
+	}
+	close_fd(&p->sock);
+	fg_signals_restore(&p->sig);
+	if (rc == 0) {
+		p->pid = -1;
+		record_exit(r, p, *status);
+		return 0;
+	}
+	return 1;
 }
 
 void run_remove_cgroup(struct run_proc *p)

@@ -21,6 +21,10 @@ struct run_spec {
 	struct container *c;
 	struct proc_spec proc;	/* the command, its identity and privileges */
 	int new_net;		/* a network namespace of its own */
+	/* own_stdio: the container's stdin, stdout and stderr are stdio[]
+	 * (md-run -d: the monitor's pipes), not md's. */
+	int own_stdio;
+	int stdio[3];
 	int interactive;
 	struct cg_limits lim;
 	struct rootfs_spec rootfs;
@@ -64,6 +68,12 @@ void run_abort(struct run_proc *p);
  * md could not start it (err says why; p->stop_signal if a signal came
  * first): the process is gone then, its cgroup too. */
 int run_finish(struct run_spec *r, struct run_proc *p, int *status,
+	       struct md_err *err);
+/* run_finish for a detached container: lets it go on up to its exec
+ * and returns: 1 it runs (p->pid; its cgroup stays), 0 it could not be
+ * started (*status, err; recorded in r->c as run_finish does), -1 md
+ * failed (the process is gone). */
+int run_detach(struct run_spec *r, struct run_proc *p, int *status,
 	       struct md_err *err);
 /* Removes the container's cgroup (it has ended). */
 void run_remove_cgroup(struct run_proc *p);

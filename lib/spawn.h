@@ -28,7 +28,10 @@
 
 #include "err.h"
 
-enum spawn_msg { MSG_NS_READY = 1, MSG_GO, MSG_TTY, MSG_FAIL };
+enum spawn_msg { MSG_NS_READY = 1, MSG_GO, MSG_TTY, MSG_FAIL,
+		 /* md-run -d's starter to the monitor (monitor.h): the
+		  * container's pid, and its watch lock as the fd */
+		 MSG_STARTED };
 
 /* Where the child was when it failed (FAIL's stage). */
 enum spawn_stage {

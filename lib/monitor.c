@@ -1,0 +1,305 @@
+/* md-run -d's monitor: spawning it, the starter's reports, and the
+ * monitor's own loop (see monitor.h). */
+#include "monitor.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "container.h"
+#include "log.h"
+#include "spawn.h"
+#include "store.h"
+#include "util.h"
+
+/* The monitor's fds after exec. */
+enum { MON_OUT = 3, MON_ERR = 4, MON_CTL = 5 };
+
+/* Puts fd at want (not close-on-exec), or dies: only in a fork. */
+static void place(int fd, int want)
+{
+	if (fd == want ? fcntl(fd, F_SETFD, 0) < 0 : dup2(fd, want) < 0)
+		_exit(125);
+}
+
+/* The monitor's side of the fork, before its exec. */
+__attribute__((noreturn))
+static void become_monitor(const char *id, int out, int err, int ctl)
+{
+	char *argv[] = { "md", "monitor", (char *)id, NULL };
+	extern char **environ;
+	/* Each fd to its place, by way of fds above 5 (out, err and ctl
+	 * may sit on 3..5 themselves). */
+	int o = fcntl(out, F_DUPFD_CLOEXEC, 10), e = fcntl(err, F_DUPFD_CLOEXEC, 10),
+	    c = fcntl(ctl, F_DUPFD_CLOEXEC, 10);
+	int null = openat(AT_FDCWD, "/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (o < 0 || e < 0 || c < 0 || null < 0)
+		_exit(125);
+	place(null, 0);
+	place(null, 1);
+	place(null, 2);
+	place(o, MON_OUT);
+	place(e, MON_ERR);
+	place(c, MON_CTL);
+	execve("/proc/self/exe", argv, environ);
+	_exit(125);
+}
+
+int monitor_spawn(const char *id, int *report, struct monitor_link *l,
+		  struct md_err *err)
+{
+	int rp[2], out[2], er[2], ctl[2];
+	pid_t m, s;
+
+	if (pipe2(rp, O_CLOEXEC) < 0)
+		return err_set(err, errno, "monitor: pipe");
+	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(er, O_CLOEXEC) < 0 ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ctl) < 0)
+		return err_set(err, errno, "monitor: pipes");
+	fflush(NULL);
+	if ((m = fork()) < 0)
+		return err_set(err, errno, "monitor: fork");
+	if (m > 0) {
+		/* md-run keeps only the report's read end. */
+		close(rp[1]);
+		close(out[0]);
+		close(out[1]);
+		close(er[0]);
+		close(er[1]);
+		close(ctl[0]);
+		close(ctl[1]);
+		*report = rp[0];
+		return 0;
+	}
+	/* The monitor: out of md-run's session (a hangup of its terminal
+	 * is not ours), and the parent of whatever its starter leaves. */
+	close(rp[0]);
+	if (setsid() < 0 || prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+		_exit(125);
+	signal(SIGPIPE, SIG_IGN);
+	if ((s = fork()) < 0)
+		_exit(125);
+	if (s > 0) {
+		close(rp[1]);
+		close(out[1]);
+		close(er[1]);
+		close(ctl[1]);
+		become_monitor(id, out[0], er[0], ctl[0]);
+	}
+	/* The starter. */
+	close(out[0]);
+	close(er[0]);
+	close(ctl[0]);
+	l->report = rp[1];
+	l->ctl = ctl[1];
+	l->out = out[1];
+	l->err = er[1];
+	return 1;
+}
+
+int monitor_wait(int report, struct md_err *err)
+{
+	char buf[32];
+	ssize_t n = read_full(report, buf, sizeof(buf) - 1);
+	int code;
+
+	close(report);
+	err->msg[0] = 0;
+	if (n > 0) {
+		buf[n] = 0;
+		if (!strcmp(buf, "ok\n"))
+			return 0;
+		if (sscanf(buf, "fail %d", &code) == 1 && code > 0 && code < 256)
+			return code;
+	}
+	err_set(err, 0, "the container's monitor ended before it started it");
+	return 125;
+}
+
+void monitor_started(struct monitor_link *l, pid_t pid, int watch_fd)
+{
+	char text[32];
+	struct spawn_hdr h = { .type = MSG_STARTED };
+
+	h.len = snprintf(text, sizeof(text), "%d", (int)pid);
+	spawn_send(l->ctl, &h, text, &watch_fd, 1);
+	close(l->ctl);
+	write_all(l->report, "ok\n", 3);
+	close(l->report);
+}
+
+void monitor_failed(struct monitor_link *l, int code)
+{
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "fail %d\n", code);
+
+	close(l->ctl);
+	write_all(l->report, buf, n);
+	close(l->report);
+}
+
+/* ---- the monitor ---- */
+
+struct mon {
+	const char *id;
+	struct store s;
+	pid_t pid;		/* the container's, once the starter says */
+	int watch;		/* its watch lock, from the starter */
+	int status, ended;	/* its wait status, once reaped */
+	int fds[2];		/* stdout, stderr pipes; -1 once at EOF */
+	int dirfd;
+	struct log_writer log;
+	int log_open;
+};
+
+/* The starter's STARTED message, or its end without one. */
+static int read_started(struct mon *m)
+{
+	struct spawn_msg_in msg;
+
+	if (spawn_recv(MON_CTL, &msg) < 0 || msg.h.type != MSG_STARTED) {
+		if (msg.payload || msg.fds[0] >= 0)
+			spawn_msg_free(&msg);
+		return -1;
+	}
+	m->pid = atoi(msg.payload);
+	m->watch = msg.fds[0];
+	msg.fds[0] = -1;
+	spawn_msg_free(&msg);
+	return m->pid > 0 ? 0 : -1;
+}
+
+/* Reaps every child that ended (the starter, then the container). */
+static void reap(struct mon *m)
+{
+	int st;
+	pid_t p;
+
+	while ((p = waitpid(-1, &st, WNOHANG)) > 0)
+		if (p == m->pid) {
+			m->status = st;
+			m->ended = 1;
+		}
+}
+
+static void drain(struct mon *m, int i)
+{
+	char buf[16 << 10];
+	struct md_err err;
+	ssize_t n = read(m->fds[i], buf, sizeof(buf));
+
+	if (n > 0) {
+		/* A log that cannot be written loses output, not the
+		 * container. */
+		if (m->log_open && log_write(&m->log, i, buf, n, &err) < 0) {
+			log_close(&m->log);
+			m->log_open = 0;
+		}
+		return;
+	}
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	close(m->fds[i]);
+	m->fds[i] = -1;
+}
+
+/* The container's end, recorded: exit code, time, OOM; its cgroup
+ * removed; with --rm, the container. */
+static void record_end(struct mon *m)
+{
+	struct container c = { 0 };
+	struct cgroup cg;
+	struct md_err err;
+	struct timespec ts;
+	int n;
+
+	if (container_load(&m->s, m->id, &c, &err) < 0)
+		return;
+	c.exit_code = WIFEXITED(m->status) ? WEXITSTATUS(m->status) :
+		      128 + WTERMSIG(m->status);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	rfc3339_format(c.finished, sizeof(c.finished), ts.tv_sec, ts.tv_nsec);
+	c.status = CONTAINER_EXITED;
+	c.pid = 0;
+	n = cgroup_load(&cg, c.cgroup_parent[0] ? c.cgroup_parent : NULL, c.id, &err);
+	c.oom_killed = n > 0 && cgroup_oom_killed(&cg, &err) == 1;
+	if (n > 0 && cgroup_destroy(&cg, 0, &err) < 0)
+		cgroup_destroy(&cg, 1, &err);
+	if (c.auto_remove) {
+		if (m->log_open)
+			log_close(&m->log);
+		m->log_open = 0;
+		container_remove(&m->s, &c, 0, -1, NULL, &err);
+	} else {
+		container_save(&m->s, &c, 1, &err);
+	}
+	container_free(&c);
+}
+
+int monitor_main(int argc, char **argv)
+{
+	struct mon m = { .id = argc > 1 ? argv[1] : "", .fds = { MON_OUT, MON_ERR },
+			 .watch = -1, .dirfd = -1 };
+	static const int deaf[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGPIPE,
+				    SIGUSR1, SIGUSR2, SIGTSTP, SIGTTIN, SIGTTOU };
+	struct md_err err;
+	char dir[128];
+	sigset_t chld;
+	int sfd;
+
+	if (argc != 2 || strlen(m.id) != CONTAINER_ID_LEN)
+		return 125;
+	for (size_t i = 0; i < ARRAY_SIZE(deaf); i++)
+		signal(deaf[i], SIG_IGN);
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, NULL);
+	if ((sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK)) < 0)
+		return 125;
+	if (store_open(&m.s, STORE_READ, &err) < 0 || read_started(&m) < 0) {
+		/* The starter failed, and said so to md-run; it is ours to
+		 * reap. */
+		while (wait(NULL) > 0 || errno == EINTR)
+			;
+		return 125;
+	}
+	snprintf(dir, sizeof(dir), "containers/%s", m.id);
+	m.dirfd = openat(m.s.fd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	m.log_open = m.dirfd >= 0 && log_open(&m.log, m.dirfd, "container.log", 0,
+					      0, &err) == 0;
+	/* Until the container has ended and no process of it holds the
+	 * pipes (they all end with its pid namespace). */
+	while (!m.ended || m.fds[0] >= 0 || m.fds[1] >= 0) {
+		struct pollfd p[3] = { { sfd, POLLIN, 0 }, { m.fds[0], POLLIN, 0 },
+				       { m.fds[1], POLLIN, 0 } };
+		if (poll(p, 3, -1) < 0 && errno != EINTR)
+			break;
+		if (p[0].revents) {
+			struct signalfd_siginfo si;
+			while (read(sfd, &si, sizeof(si)) > 0)
+				;
+			reap(&m);
+		}
+		for (int i = 0; i < 2; i++)
+			if (m.fds[i] >= 0 && p[i + 1].revents)
+				drain(&m, i);
+		if (!m.ended)
+			reap(&m);	/* (a SIGCHLD before the block) */
+	}
+	record_end(&m);
+	if (m.log_open)
+		log_close(&m.log);
+	return 0;
+}

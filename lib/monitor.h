@@ -1,0 +1,56 @@
+/* A detached container's monitor (md-run -d): one small process per
+ * container, no daemon. md-run forks it; it leaves md-run's session,
+ * becomes a child subreaper, forks the starter, and execs md's lean
+ * monitor applet (a fresh address space: nothing md-run touched counts
+ * against its memory). The starter is md-run's copy that starts the
+ * container as md-run would in the foreground, with the container's
+ * stdout and stderr on the monitor's pipes, then exits: the container,
+ * orphaned, becomes the monitor's child.
+ *
+ *   md-run ---fork---> monitor ---fork---> starter ---clone---> container
+ *     |  <--- "ok" / "fail CODE" ------------ |
+ *     |                  <--- STARTED pid + watch lock (socket) ---|
+ *   prints the ID        execs "md monitor": reaps the container,
+ *   and exits            writes its log, records its end
+ *
+ * The monitor writes stdout and stderr to containers/ID/container.log
+ * (log.h), records exit code, finish time and OOM kill durably when the
+ * container ends, removes its cgroup (and the container, with --rm),
+ * and exits. It holds the container's watch lock meanwhile; killed, it
+ * leaves the container running, and whoever next finds it ended records
+ * that (container.h). */
+#ifndef MD_MONITOR_H
+#define MD_MONITOR_H
+
+#include <sys/types.h>
+
+#include "err.h"
+
+/* The starter's links: to md-run, to the monitor, and the pipes that
+ * are to be the container's stdout and stderr (run_spec's stdio). */
+struct monitor_link {
+	int report;		/* write end, to md-run */
+	int ctl;		/* socket, to the monitor */
+	int out, err;		/* write ends of the log pipes */
+};
+
+/* Forks the monitor (which forks the starter). Returns 0 in md-run with
+ * *report the read end to wait on (monitor_wait), or 1 in the starter
+ * (l filled; its own stdio is md-run's, so what it says reaches the
+ * user). -1 in md-run on failure. */
+int monitor_spawn(const char *id, int *report, struct monitor_link *l,
+		  struct md_err *err);
+/* md-run: the starter's word. 0 when the container runs; else the exit
+ * code (the starter said why on stderr; if it said nothing, err does). */
+int monitor_wait(int report, struct md_err *err);
+/* The starter: the container runs as pid, watched through watch_fd
+ * (handed to the monitor); md-run is told. */
+void monitor_started(struct monitor_link *l, pid_t pid, int watch_fd);
+/* The starter: it could not start (exit code code, said already). */
+void monitor_failed(struct monitor_link *l, int code);
+
+/* The monitor applet's body: md monitor ID, with fds 3 (stdout pipe), 4
+ * (stderr pipe), 5 (the starter's socket). Returns its exit code. */
+int monitor_main(int argc, char **argv);
+
+#endif
