@@ -17,7 +17,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ini.h"
 #include "lock.h"
 #include "util.h"
 
@@ -261,22 +260,23 @@ int container_create(struct store *s, struct container *c, struct md_err *err)
 	}
 	clock_gettime(CLOCK_REALTIME, &ts);
 	rfc3339_format(c->created, sizeof(c->created), ts.tv_sec, ts.tv_nsec);
-	/* Its process started: watched before any md can read that. */
+	/* Its process started: watched from before any md can read that. */
 	if (c->status != CONTAINER_CREATED) {
 		container_set_boot(c);
-		if ((c->watch_fd = container_watch(s, c->id, err)) < 0)
+		if ((c->watch_fd = container_watch(s, c->id, err)) < 0) {
 			c->watch_fd = 0;
+			goto fail;
+		}
 	}
-	if ((c->status != CONTAINER_CREATED && !c->watch_fd) ||
-	    container_save(s, c, 0, err) < 0) {
-		if (c->watch_fd > 0)
-			close(c->watch_fd);
-		c->watch_fd = 0;
-		name_release(s, c->name, c->id);
-		rm_rf_at(s->fd, dir);
-		return -1;
-	}
-	return 0;
+	if (container_save(s, c, 0, err) == 0)
+		return 0;
+	if (c->watch_fd > 0)
+		close(c->watch_fd);
+	c->watch_fd = 0;
+fail:
+	name_release(s, c->name, c->id);
+	rm_rf_at(s->fd, dir);
+	return -1;
 }
 
 /* fd's attributes that a container can change on its root directory

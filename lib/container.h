@@ -1,8 +1,11 @@
 /* Containers' persistent state: containers/ID/ holds state.ini (and
  * state.ini.old, the spare it is exchanged with), the id file that
- * names/NAME links to, and the overlay upper/ and work/ dirs; the
- * directory is the root's mount point in the container's namespace.
- * Removed containers' directories are kept in spare/ for new ones. */
+ * names/NAME links to (and whose lock says someone watches the
+ * container), and the overlay upper/ and work/ dirs; the directory is
+ * the root's mount point in the container's namespace. Removed
+ * containers' directories are kept in spare/ for new ones. container.c:
+ * IDs, names, creating, finding and removing; state.c: the state file,
+ * the truth of a status, listing, watching. */
 #ifndef MD_CONTAINER_H
 #define MD_CONTAINER_H
 
@@ -61,7 +64,7 @@ struct container {
 	int watch_fd;
 };
 
-/* Records this boot as the one c's pid belongs to: whoever sets pid
+/* Records this boot as the one c's pid belongs to: for whoever sets pid
  * (container_create does, for a container created running). */
 void container_set_boot(struct container *c);
 /* "created", "running"... */
@@ -91,15 +94,18 @@ int container_save(struct store *s, const struct container *c, int durable,
  * if there is one (see run_spec's mntns_fd and keep_cgroup). */
 int container_remove(struct store *s, const struct container *c, int detach,
 		     int hold_fd, const struct cgroup *cg, struct md_err *err);
-/* Frees c's strings and ends its watch, if this process holds it. */
+/* Frees c's strings and ends its watch, if this process holds it
+ * (container_remove leaves the watch to the caller). */
 void container_free(struct container *c);
 
-/* Reading state. A container recorded running whose process is gone,
- * or whose pid now names another process (start time), and that no one
- * watches (md-run or its monitor was killed), ended unwatched: the
- * first md to read its state records it exited (exit code 255, the
- * reason in error), removes its cgroup, and removes the container if it
- * was --rm; so does a --rm container left exited and unwatched. */
+/* Reading state. A container recorded running whose process has ended
+ * (gone, or a zombie), or whose pid now names another process (start
+ * time, boot ID), and that no one watches (md-run or its monitor was
+ * killed, the host restarted), ended unwatched: the first md to read its
+ * state records it exited (exit code 255, the reason in error, durably),
+ * removes its cgroup, and removes the container if it was --rm; so does
+ * a --rm container left exited and unwatched. What fails of that is
+ * tried again by the next md (the loaded c tells the truth meanwhile). */
 
 /* Loads containers/ID/state.ini into c (all fields; c->watch_fd 0).
  * errnum ENOENT ("No such container: ID") if there is none: no such

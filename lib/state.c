@@ -315,14 +315,13 @@ static int record_unwatched_end(int dfd, struct container *c,
 				struct md_err *err)
 {
 	struct cgroup cg = { 0 };
-	struct md_err e2;
 	struct timespec ts;
 
 	if (cgroup_load(&cg, c->cgroup_parent[0] ? c->cgroup_parent : NULL,
-			c->id, &e2) > 0) {
-		c->oom_killed |= cgroup_oom_killed(&cg, &e2) == 1;
+			c->id, err) > 0) {
+		c->oom_killed |= cgroup_oom_killed(&cg, err) == 1;
 		if (cgroup_destroy(&cg, 1, err) < 0)
-			return err_wrap(err, "container %s", c->id);
+			return -1;
 	}
 	if (c->pid > 0 && c->boot_id[0] && boot_id()[0] &&
 	    strcmp(c->boot_id, boot_id()))
@@ -339,11 +338,12 @@ static int record_unwatched_end(int dfd, struct container *c,
 }
 
 /* Makes c (read from dfd) the truth, as container.h says. 1 if it was
- * removed. */
+ * removed (or is gone); -1 if its state could not be read again. */
 static int settle(struct store *s, int dfd, struct container *c,
 		  struct md_err *err)
 {
 	char id[CONTAINER_ID_LEN + 1];
+	struct md_err e2;
 	int probe, r = 0;
 
 	if (!needs_settling(c))
@@ -356,10 +356,11 @@ static int settle(struct store *s, int dfd, struct container *c,
 		return err->errnum == ENOENT ? 1 : -1;
 	if (!needs_settling(c) || watched(dfd, &probe))
 		return 0;
-	if (status_live(c->status))
-		r = record_unwatched_end(dfd, c, err);
-	if (r == 0 && c->auto_remove)
-		r = container_remove(s, c, 0, -1, NULL, err) < 0 ? -1 : 1;
+	/* What fails here is tried again by the next md; c is the truth
+	 * meanwhile. */
+	if ((!status_live(c->status) || record_unwatched_end(dfd, c, &e2) == 0) &&
+	    c->auto_remove && container_remove(s, c, 0, -1, NULL, &e2) == 0)
+		r = 1;
 	if (probe >= 0)
 		close(probe);
 	return r;
@@ -504,8 +505,10 @@ int container_watch(struct store *s, const char *id, struct md_err *err)
 	if ((fd = openat(s->fd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
 		return err_set(err, errno, "container %s", id);
 	/* >= 3: 0 means "no watch" in struct container. */
-	hi = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-	close(fd);
+	if ((hi = fd) < 3) {
+		hi = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+		close(fd);
+	}
 	if (hi < 0 || flock(hi, LOCK_SH) < 0) {
 		err_set(err, errno, "container %s: watch", id);
 		if (hi >= 0)
