@@ -38,10 +38,12 @@ struct container {
 	char image_id[DIGEST_LEN + 1];
 	char *command;		/* JSON array of the argv, owned */
 	/* The process as md-run resolved it, for md-exec: */
-	char *env;		/* JSON array of KEY=VALUE, owned (without
-				 * HOSTNAME, which the host name gives) */
+	char *env;		/* JSON array of KEY=VALUE, owned (HOSTNAME
+				 * may be left to the host name) */
 	char *user;		/* "" (root), "USER[:GROUP]", owned */
 	char *workdir;		/* absolute; owned */
+	/* (Loaded, none of these strings is NULL; saved, NULL is [], [],
+	 * "" and "/".) */
 	uint64_t caps;		/* capability set (caps.h) */
 	int privileged;		/* --privileged */
 	int seccomp;		/* seccomp filter on (off when privileged) */

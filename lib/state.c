@@ -53,17 +53,21 @@ struct field {
 	const char *key;	/* the member's name */
 	unsigned char type;
 	unsigned short off, size;
+	const char *unset;	/* F_OWNED: written for NULL, and loaded
+				 * when the key is missing */
 };
 
 #define FIELD(m, t) { #m, t, offsetof(struct container, m), \
-		      sizeof(((struct container *)0)->m) }
+		      sizeof(((struct container *)0)->m), NULL }
+#define OWNED(m, unset) { #m, F_OWNED, offsetof(struct container, m), \
+			  sizeof(char *), unset }
 
 /* In the order written. Readers ignore keys they do not know, so that
  * an older md still reads what a newer one wrote. */
 static const struct field fields[] = {
 	FIELD(id, F_STR), FIELD(name, F_STR), FIELD(image, F_STR),
-	FIELD(image_id, F_STR), FIELD(command, F_OWNED), FIELD(env, F_OWNED),
-	FIELD(user, F_OWNED), FIELD(workdir, F_OWNED),
+	FIELD(image_id, F_STR), OWNED(command, "[]"), OWNED(env, "[]"),
+	OWNED(user, ""), OWNED(workdir, "/"),
 	FIELD(created, F_STR), FIELD(started, F_STR), FIELD(finished, F_STR),
 	FIELD(status, F_STATUS), FIELD(pid, F_PID), FIELD(pid_start, F_U64),
 	FIELD(boot_id, F_STR), FIELD(exit_code, F_INT),
@@ -83,9 +87,7 @@ static void field_write(struct ini_out *o, const struct field *f,
 	case F_STR: ini_kv(o, f->key, p); break;
 	case F_OWNED:
 		s = *(char *const *)p;
-		/* (Unset: what a reader takes for missing.) */
-		ini_kv(o, f->key, s ? s : !strcmp(f->key, "command") ||
-		       !strcmp(f->key, "env") ? "[]" : "");
+		ini_kv(o, f->key, s ? s : f->unset);
 		break;
 	case F_PID: ini_kvf(o, f->key, "%d", (int)*(const pid_t *)p); break;
 	case F_INT: ini_kvf(o, f->key, "%d", *(const int *)p); break;
@@ -204,12 +206,15 @@ static int state_read(struct store *s, int dfd, const char *id,
 		container_free(c);
 		return err_set(err, ENOENT, "%s", path);
 	}
-	if ((!c->command && !(c->command = strdup("[]"))) ||
-	    (!c->env && !(c->env = strdup("[]"))) ||
-	    (!c->user && !(c->user = strdup(""))) ||
-	    (!c->workdir && !(c->workdir = strdup("/")))) {
-		container_free(c);
-		return err_set(err, ENOMEM, "%s", path);
+	/* A state from before the key: its default. (No strings are NULL
+	 * in a loaded container.) */
+	for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
+		char **p = (char **)((char *)c + fields[i].off);
+		if (fields[i].type == F_OWNED && !*p &&
+		    !(*p = strdup(fields[i].unset))) {
+			container_free(c);
+			return err_set(err, ENOMEM, "%s", path);
+		}
 	}
 	return 0;
 }

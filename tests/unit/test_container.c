@@ -4,6 +4,7 @@
  * a zombie, its pid reused, another boot) and that no one watches is
  * recorded exited 255, its cgroup removed, and removed if --rm. Runs on a
  * scratch store under /tmp; as root, with a cgroup of its own. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -366,7 +367,7 @@ static void test_truth(void)
 	make(&c, NULL, NULL);
 	if ((pid = fork()) == 0)
 		_exit(0);
-	usleep(100000);
+	waitid(P_PID, pid, &(siginfo_t){ 0 }, WEXITED | WNOWAIT);	/* not reaped */
 	set_running(&c, pid, proc_start_time(pid));
 	expect_ended(c.id, "killed");
 	waitpid(pid, &s, 0);
@@ -429,7 +430,17 @@ static void cleanup_cgroups(void)
 	if (cgroup_detect(&cg, &err) < 0)
 		return;
 	for (int i = 0; i < cg.n; i++) {
+		DIR *d;
+		struct dirent *de;
 		snprintf(p, sizeof(p), "%s/" CGPARENT, cg.h[i].mnt);
+		/* (Leaves a failed check left.) */
+		int dfd = open(p, O_RDONLY | O_DIRECTORY);
+		if (dfd >= 0 && (d = fdopendir(dfd))) {
+			while ((de = readdir(d)))
+				if (de->d_type == DT_DIR && de->d_name[0] != '.')
+					unlinkat(dfd, de->d_name, AT_REMOVEDIR);
+			closedir(d);
+		}
 		rmdir(p);
 	}
 }
