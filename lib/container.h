@@ -38,8 +38,8 @@ struct container {
 	char image_id[DIGEST_LEN + 1];
 	char *command;		/* JSON array of the argv, owned */
 	/* The process as md-run resolved it, for md-exec: */
-	char *env;		/* JSON array of KEY=VALUE, owned (HOSTNAME
-				 * may be left to the host name) */
+	char *env;		/* JSON array of KEY=VALUE, as the command
+				 * got it; owned */
 	char *user;		/* "" (root), "USER[:GROUP]", owned */
 	char *workdir;		/* absolute; owned */
 	/* (Loaded, none of these strings is NULL; saved, NULL is [], [],
