@@ -369,6 +369,18 @@ again:
 		return applet_failf("out of memory");
 	}
 	run_started(r, &proc);
+	/* Kept in its state for md-exec and md-inspect. */
+	c.env = spec_command_json(&sp.env);
+	c.user = strdup(sp.user);
+	c.workdir = strdup(sp.workdir);
+	c.caps = caps_resolve(&o.caps, r->proc.privileged);
+	c.privileged = r->proc.privileged;
+	c.seccomp = !r->proc.privileged;
+	c.auto_remove = o.rm;
+	if (!c.env || !c.user || !c.workdir) {
+		run_abort(&proc);
+		return applet_failf("out of memory");
+	}
 	if (container_create(&s, &c, &err) < 0) {
 		run_abort(&proc);
 		return stopped(&proc, &err);
@@ -412,7 +424,7 @@ again:
 	if (rc < 0 || (!o.detach && run_finish(r, &proc, &status, &err) < 0)) {
 		struct md_err e2;
 		/* It never started: as Docker, a container left "created". */
-		strcpy(c.status, "created");
+		c.status = CONTAINER_CREATED;
 		c.pid = 0;
 		c.pid_start = 0;
 		c.started[0] = 0;

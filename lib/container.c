@@ -17,7 +17,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ini.h"
 #include "lock.h"
 #include "util.h"
 
@@ -48,59 +47,6 @@ void container_path(const struct store *s, const char *id, const char *name,
 {
 	snprintf(out, outlen, "%s/containers/%s%s%s", s->root, id,
 		 name ? "/" : "", name ? name : "");
-}
-
-struct key_scan {
-	const char *key, *value;
-	int found;
-};
-
-static int key_handler(void *user, const char *section, const char *key,
-		       const char *value, struct md_err *err)
-{
-	struct key_scan *k = user;
-
-	if (!strcmp(key, k->key) && !strcmp(value, k->value))
-		k->found = 1;
-	return 0;
-}
-
-/* The first container whose state has key = value: 1 and its ID in id
- * (if not NULL), or 0. dfd is the containers directory. */
-static int container_find(int dfd, const char *key, const char *value,
-			  char *id)
-{
-	DIR *d = dfd < 0 ? NULL : fdopendir(dup(dfd));
-	struct dirent *de;
-	struct md_err err;
-	int found = 0;
-
-	while (d && !found && (de = readdir(d))) {
-		struct key_scan k = { key, value, 0 };
-		char p[128];
-		if (strlen(de->d_name) != CONTAINER_ID_LEN)
-			continue;
-		snprintf(p, sizeof(p), "%s/state.ini", de->d_name);
-		ini_parse_at(dfd, p, 0, key_handler, &k, &err);
-		if ((found = k.found) && id)
-			strcpy(id, de->d_name);
-	}
-	if (d)
-		closedir(d);
-	return found;
-}
-
-int container_using_image(struct store *s, const char *image_id, char *who,
-			  size_t wholen)
-{
-	cleanup_close int dfd = openat(s->fd, "containers", O_RDONLY |
-				       O_DIRECTORY | O_CLOEXEC);
-	char id[CONTAINER_ID_LEN + 1];
-
-	if (!container_find(dfd, "image_id", image_id, id))
-		return 0;
-	snprintf(who, wholen, "%.12s", id);
-	return 1;
 }
 
 static int valid_name(const char *n)
@@ -173,6 +119,16 @@ static int name_claim(struct store *s, const char *name, const char *id,
 	if ((lock = lock_at(s->fd, "meta.lock", LOCK_EX, err)) < 0)
 		return -1;
 	name_owner(s, name, owner);
+	if (owner[0]) {
+		struct container c;
+		struct md_err e2;
+		/* A --rm container that ended unwatched goes (and frees its
+		 * name) as it is loaded; any other keeps its name, as in
+		 * Docker. */
+		if (container_load(s, owner, &c, &e2) == 0)
+			container_free(&c);
+		name_owner(s, name, owner);
+	}
 	if (owner[0])
 		return 1;
 	if (unlinkat(s->fd, path, 0) < 0 && errno != ENOENT)
@@ -304,52 +260,23 @@ int container_create(struct store *s, struct container *c, struct md_err *err)
 	}
 	clock_gettime(CLOCK_REALTIME, &ts);
 	rfc3339_format(c->created, sizeof(c->created), ts.tv_sec, ts.tv_nsec);
-	if (!c->status[0])
-		strcpy(c->status, "created");
-	if (container_save(s, c, 0, err) < 0) {
-		name_release(s, c->name, c->id);
-		rm_rf_at(s->fd, dir);
-		return -1;
+	/* Its process started: watched from before any md can read that. */
+	if (c->status != CONTAINER_CREATED) {
+		container_set_boot(c);
+		if ((c->watch_fd = container_watch(s, c->id, err)) < 0) {
+			c->watch_fd = 0;
+			goto fail;
+		}
 	}
-	return 0;
-}
-
-int container_save(struct store *s, const struct container *c, int durable,
-		   struct md_err *err)
-{
-	struct ini_out o = { 0 };
-	char dir[128];
-	cleanup_close int dfd = -1;
-	int r;
-
-	ini_kv(&o, "id", c->id);
-	ini_kv(&o, "name", c->name);
-	ini_kv(&o, "image", c->image);
-	ini_kv(&o, "image_id", c->image_id);
-	ini_kv(&o, "command", c->command ? c->command : "[]");
-	ini_kv(&o, "created", c->created);
-	ini_kv(&o, "started", c->started);
-	ini_kv(&o, "finished", c->finished);
-	ini_kv(&o, "status", c->status);
-	ini_kvf(&o, "pid", "%d", (int)c->pid);
-	ini_kvf(&o, "pid_start", "%llu", (unsigned long long)c->pid_start);
-	ini_kvf(&o, "exit_code", "%d", c->exit_code);
-	ini_kv(&o, "oom_killed", c->oom_killed ? "true" : "false");
-	ini_kv(&o, "hostname", c->hostname);
-	ini_kv(&o, "network", c->network);
-	ini_kv(&o, "cgroup_parent", c->cgroup_parent);
-	snprintf(dir, sizeof(dir), "containers/%s", c->id);
-	dfd = openat(s->fd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	/* The directory's lock orders the writers of its state. */
-	if (dfd < 0 || flock(dfd, LOCK_EX) < 0) {
-		ini_out_free(&o);
-		return err_set(err, errno, "container %s", c->id);
-	}
-	r = o.oom ? err_set(err, ENOMEM, "container %s", c->id) :
-		file_exchange_at(dfd, "state.ini", "state.ini.old", o.buf, o.len,
-				 0644, durable, err);
-	ini_out_free(&o);
-	return r;
+	if (container_save(s, c, 0, err) == 0)
+		return 0;
+	if (c->watch_fd > 0)
+		close(c->watch_fd);
+	c->watch_fd = 0;
+fail:
+	name_release(s, c->name, c->id);
+	rm_rf_at(s->fd, dir);
+	return -1;
 }
 
 /* fd's attributes that a container can change on its root directory
@@ -477,7 +404,7 @@ static void close_if(int fd)
  * (a terminal's hangup must not end it) and its pipes, that ends the
  * container's cgroup and deletes its directory. */
 static void remover_main(struct store *s, const char *tmp, int hold_fd,
-			 const struct cgroup *cg)
+			 const struct cgroup *cg, int watch_fd)
 {
 	struct sigaction ign = { .sa_handler = SIG_IGN };
 	static const int sigs[] = { SIGHUP, SIGINT, SIGTERM, SIGQUIT, SIGPIPE };
@@ -493,6 +420,9 @@ static void remover_main(struct store *s, const char *tmp, int hold_fd,
 		dup2(null, 2);
 	}
 	close_if(hold_fd);
+	/* (The caller's watch is the caller's.) */
+	if (watch_fd > 0)
+		close(watch_fd);
 	if (cg) {
 		mine = *cg;
 		if (cgroup_destroy(&mine, 0, NULL) < 0)
@@ -504,7 +434,7 @@ static void remover_main(struct store *s, const char *tmp, int hold_fd,
 /* Forks the remover with every signal held, so that none reaches it
  * before it ignores them; 0 if it runs. */
 static int remover_start(struct store *s, const char *tmp, int hold_fd,
-			 const struct cgroup *cg)
+			 const struct cgroup *cg, int watch_fd)
 {
 	sigset_t all, old;
 	pid_t pid;
@@ -512,7 +442,7 @@ static int remover_start(struct store *s, const char *tmp, int hold_fd,
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);
 	if ((pid = fork()) == 0) {
-		remover_main(s, tmp, hold_fd, cg);
+		remover_main(s, tmp, hold_fd, cg, watch_fd);
 	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return pid < 0 ? -1 : 0;
@@ -549,7 +479,7 @@ int container_remove(struct store *s, const struct container *c,
 			close(s->busy);
 			s->busy = -1;
 		}
-		if (remover_start(s, tmp, hold_fd, cg) == 0) {
+		if (remover_start(s, tmp, hold_fd, cg, c->watch_fd) == 0) {
 			close(rm);
 			close_if(hold_fd);
 			return 0;
@@ -564,8 +494,84 @@ int container_remove(struct store *s, const struct container *c,
 	return rc;
 }
 
-void container_free(struct container *c)
+/* ---- finding one ---- */
+
+/* The container whose ID starts with prefix, into c: 1 if there is
+ * one, 0 if none, -1 if several or on failure. */
+static int by_prefix(struct store *s, const char *prefix, struct container *c,
+		     struct md_err *err)
 {
-	free(c->command);
-	c->command = NULL;
+	char (*ids)[CONTAINER_ID_LEN + 1];
+	size_t n, k = strlen(prefix);
+	struct container other;
+	struct md_err e2;
+	int found = 0, bad = 0;
+
+	if (container_ids(s, &ids, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n && found < 2; i++) {
+		if (strncmp(ids[i], prefix, k))
+			continue;
+		/* (A directory still being made, or a --rm container that
+		 * ended unwatched and is gone now, is none.) */
+		if (container_load(s, ids[i], found ? &other : c, &e2) < 0) {
+			if (e2.errnum == ENOENT)
+				continue;
+			if (!found)
+				*err = e2, bad = 1;
+		} else if (found) {
+			container_free(&other);
+		}
+		found++;
+	}
+	free(ids);
+	if (found > 1) {
+		container_free(c);
+		return err_set(err, 0, "multiple IDs found with provided prefix: %s",
+			       prefix);
+	}
+	return bad ? -1 : found;
+}
+
+int container_lookup(struct store *s, const char *arg, struct container *c,
+		     struct md_err *err)
+{
+	const char *name = arg[0] == '/' ? arg + 1 : arg;
+	char id[CONTAINER_ID_LEN + 1];
+	size_t n = strlen(arg);
+	int r;
+
+	memset(c, 0, sizeof(*c));
+	/* As Docker: a full ID, then a name, then an ID prefix. */
+	if (is_hex(arg, CONTAINER_ID_LEN)) {
+		if (container_load(s, arg, c, err) == 0)
+			return 0;
+		if (err->errnum != ENOENT)
+			return -1;
+	}
+	if (valid_name(name) && strlen(name) <= 100) {
+		name_owner(s, name, id);
+		if (id[0] && (r = container_load(s, id, c, err)) == 0)
+			return 0;
+		if (id[0] && err->errnum != ENOENT)
+			return -1;
+	}
+	if (n > 0 && n < CONTAINER_ID_LEN && is_hex(arg, n) &&
+	    (r = by_prefix(s, arg, c, err)) != 0)
+		return r > 0 ? 0 : -1;
+	err_set(err, 0, "No such container: %s", arg);
+	err->errnum = ENOENT;
+	return -1;
+}
+
+int container_resolve(struct store *s, const char *arg,
+		      char id[CONTAINER_ID_LEN + 1], struct md_err *err)
+{
+	struct container c;
+
+	if (container_lookup(s, arg, &c, err) < 0)
+		return -1;
+	strcpy(id, c.id);
+	container_free(&c);
+	return 0;
 }

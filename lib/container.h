@@ -1,8 +1,11 @@
 /* Containers' persistent state: containers/ID/ holds state.ini (and
  * state.ini.old, the spare it is exchanged with), the id file that
- * names/NAME links to, and the overlay upper/ and work/ dirs; the
- * directory is the root's mount point in the container's namespace.
- * Removed containers' directories are kept in spare/ for new ones. */
+ * names/NAME links to (and whose lock says someone watches the
+ * container), and the overlay upper/ and work/ dirs; the directory is
+ * the root's mount point in the container's namespace. Removed
+ * containers' directories are kept in spare/ for new ones. container.c:
+ * IDs, names, creating, finding and removing; state.c: the state file,
+ * the truth of a status, listing, watching. */
 #ifndef MD_CONTAINER_H
 #define MD_CONTAINER_H
 
@@ -15,29 +18,70 @@
 
 #define CONTAINER_ID_LEN 64
 
+/* Docker's State.Status words, as state.ini spells them. md writes
+ * created, running and exited today; the others are for restarts,
+ * pauses and removal. */
+enum container_status {
+	CONTAINER_CREATED,	/* never started (or failed to start) */
+	CONTAINER_RUNNING,
+	CONTAINER_PAUSED,
+	CONTAINER_RESTARTING,
+	CONTAINER_REMOVING,
+	CONTAINER_EXITED,
+	CONTAINER_DEAD,
+};
+
 struct container {
 	char id[CONTAINER_ID_LEN + 1];
 	char name[128];
 	char image[512];	/* as the user named it */
 	char image_id[DIGEST_LEN + 1];
 	char *command;		/* JSON array of the argv, owned */
+	/* The process as md-run resolved it, for md-exec: */
+	char *env;		/* JSON array of KEY=VALUE, as the command
+				 * got it; owned */
+	char *user;		/* "" (root), "USER[:GROUP]", owned */
+	char *workdir;		/* absolute; owned */
+	/* (Loaded, none of these strings is NULL; saved, NULL is [], [],
+	 * "" and "/".) */
+	uint64_t caps;		/* capability set (caps.h) */
+	int privileged;		/* --privileged */
+	int seccomp;		/* seccomp filter on (off when privileged) */
 	char hostname[64];
 	char created[40], started[40], finished[40];	/* RFC 3339 */
-	char status[16];	/* created, running, exited */
+	enum container_status status;
 	pid_t pid;
-	uint64_t pid_start;	/* start time of pid (/proc/PID/stat) */
+	uint64_t pid_start;	/* start time of pid (proc_start_time) */
+	char boot_id[40];	/* the boot pid is of (container_set_boot) */
 	int exit_code;
 	int oom_killed;
+	char error[512];	/* why it ended as it did, as Docker's
+				 * State.Error ("" if it ran its course) */
+	int auto_remove;	/* --rm */
+	/* Its cgroup is cgroup_load(cg, cgroup_parent, id). */
 	char cgroup_parent[256];
 	char network[16];
+	/* This process watches the container (container_watch): the fd
+	 * of that lock, >= 3; 0 if not. */
+	int watch_fd;
 };
+
+/* Records this boot as the one c's pid belongs to: for whoever sets pid
+ * (container_create does, for a container created running). */
+void container_set_boot(struct container *c);
+/* "created", "running"... */
+const char *container_status_name(enum container_status st);
+/* The status a word names, or -1. */
+int container_status_parse(const char *word);
 
 /* A new ID, and the host name (the short ID) unless one is set. */
 void container_new(struct container *c);
 /* For c's ID (container_new) and, unless name is set, a generated name:
  * creates the directory (or takes a spare), claims the name (names/NAME,
- * a link to its id file), refusing one in use, and writes the state,
- * status "created" unless c has one. */
+ * a link to its id file), refusing one in use, and writes the state
+ * (its status as c has it: created unless set). A container created
+ * running (run_started) is watched by the caller from before its state
+ * says so: c->watch_fd (see container_watch). */
 int container_create(struct store *s, struct container *c, struct md_err *err);
 /* durable: synced to disk. A container's "created" and "running" states
  * are not (after a power loss nothing runs, and the next md reports the
@@ -52,11 +96,56 @@ int container_save(struct store *s, const struct container *c, int durable,
  * if there is one (see run_spec's mntns_fd and keep_cgroup). */
 int container_remove(struct store *s, const struct container *c, int detach,
 		     int hold_fd, const struct cgroup *cg, struct md_err *err);
+/* Frees c's strings and ends its watch, if this process holds it
+ * (container_remove leaves the watch to the caller). */
 void container_free(struct container *c);
+
+/* Reading state. A container recorded running whose process has ended
+ * (gone, or a zombie), or whose pid now names another process (start
+ * time, boot ID), and that no one watches (md-run or its monitor was
+ * killed, the host restarted), ended unwatched: the first md to read its
+ * state records it exited (exit code 255, the reason in error, durably),
+ * removes its cgroup, and removes the container if it was --rm; so does
+ * a --rm container left exited and unwatched. What fails of that is
+ * tried again by the next md (the loaded c tells the truth meanwhile). */
+
+/* Loads containers/ID/state.ini into c (all fields; c->watch_fd 0).
+ * errnum ENOENT ("No such container: ID") if there is none: no such
+ * directory, one still being made (no state of its own ID yet), or one
+ * just removed as above. Any other error names the state file. */
+int container_load(struct store *s, const char *id, struct container *c,
+		   struct md_err *err);
+/* A name (or "/NAME"), a full ID, or a unique ID prefix, as Docker
+ * resolves them (in that order): the container's ID in id. Not found:
+ * errnum ENOENT, "No such container: ARG"; a prefix of several IDs:
+ * "multiple IDs found with provided prefix: ARG". */
+int container_resolve(struct store *s, const char *arg,
+		      char id[CONTAINER_ID_LEN + 1], struct md_err *err);
+/* container_resolve and container_load in one; errors name arg. */
+int container_lookup(struct store *s, const char *arg, struct container *c,
+		     struct md_err *err);
+/* The IDs of containers/ (directories still being made included: load
+ * each to know). Free *ids. */
+int container_ids(struct store *s, char (**ids)[CONTAINER_ID_LEN + 1],
+		  size_t *n, struct md_err *err);
+/* Every container, loaded (container_load), in no order; those still
+ * being made or gone meanwhile are left out. 1 if some container's state
+ * could not be read (err names the first; the others are listed), 0 if
+ * all could, -1 on failure. Free with container_list_free. */
+int container_list(struct store *s, struct container **list, size_t *n,
+		   struct md_err *err);
+void container_list_free(struct container *list, size_t n);
 /* A container (any state) made from image_id: 1 and its short ID in
  * who, or 0. md-rmi refuses such an image unless forced. */
 int container_using_image(struct store *s, const char *image_id, char *who,
 			  size_t wholen);
+/* Makes the calling process the container's watcher: the one that will
+ * record how it ends (md-run in the foreground; a monitor). A shared
+ * lock on its id file, held while the returned fd (>= 3, close-on-exec,
+ * inherited by forks) is open: while any process holds it, no other md
+ * takes a running container whose process is gone for one that ended
+ * unwatched (its watcher has reaped it and is about to record that). */
+int container_watch(struct store *s, const char *id, struct md_err *err);
 /* "containers/ID/NAME" under the store root. */
 void container_path(const struct store *s, const char *id, const char *name,
 		    char *out, size_t outlen);

@@ -223,29 +223,6 @@ static void child_main(const struct run_spec *r, struct run_proc *p, int sock)
 
 /* ---- md's side ---- */
 
-static uint64_t proc_start_time(pid_t pid)
-{
-	char path[64], buf[1024], *p;
-	unsigned long long t = 0;
-	int fd;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
-	p = strrchr(buf, ')');	/* the name may hold anything */
-	if (p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
-			"%*u %*u %*d %*d %*d %*d %*d %*d %llu", &t) != 1)
-		t = 0;
-	return t;
-}
-
 static int open_ns(pid_t pid, const char *ns)
 {
 	char path[64];
@@ -589,5 +566,5 @@ void run_started(struct run_spec *r, const struct run_proc *p)
 	r->c->pid = p->pid;
 	r->c->pid_start = proc_start_time(p->pid);
 	now_rfc3339(r->c->started, sizeof(r->c->started));
-	strcpy(r->c->status, "running");
+	r->c->status = CONTAINER_RUNNING;
 }

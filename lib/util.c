@@ -550,3 +550,46 @@ int stop_requested(void)
 {
 	return stop_sig;
 }
+
+/* The state letter and start time of /proc/PID/stat: 0, or -1 if there
+ * is no such process. */
+static int proc_stat(pid_t pid, char *state, uint64_t *start)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long t;
+	int fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	p = strrchr(buf, ')');	/* the name may hold anything */
+	if (!p || sscanf(p + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
+			 "%*u %*u %*d %*d %*d %*d %*d %*d %llu", state, &t) != 2)
+		return -1;
+	*start = t;
+	return 0;
+}
+
+uint64_t proc_start_time(pid_t pid)
+{
+	uint64_t t;
+	char st;
+
+	return pid > 0 && proc_stat(pid, &st, &t) == 0 ? t : 0;
+}
+
+int proc_running(pid_t pid, uint64_t start)
+{
+	uint64_t t;
+	char st;
+
+	return pid > 0 && proc_stat(pid, &st, &t) == 0 && st != 'Z' &&
+	       st != 'X' && (!start || t == start);
+}

@@ -78,6 +78,14 @@ void rfc3339_format(char *out, size_t outlen, int64_t sec, long nsec);
 void stop_request(int sig);
 int stop_requested(void);
 
+/* When process pid started (field 22 of /proc/PID/stat, in clock ticks
+ * since boot), or 0 if there is no such process: with the pid, it names
+ * one process for good (a pid alone may be reused). */
+uint64_t proc_start_time(pid_t pid);
+/* 1 if pid is the process that started at start (0: any) and has not
+ * ended (a zombie has). */
+int proc_running(pid_t pid, uint64_t start);
+
 /* Random bytes from getrandom. */
 int random_bytes(void *buf, size_t n);
 
