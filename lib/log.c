@@ -71,15 +71,52 @@ static int record(struct log_writer *w, const char *stamp, int stream,
 {
 	size_t need = strlen(stamp) + n + 12;
 
+	char *o;
+
 	if (w->outlen + need > sizeof(w->out) && flush(w, err) < 0)
 		return -1;
-	w->outlen += snprintf(w->out + w->outlen, sizeof(w->out) - w->outlen,
-			      "%s %s %c ", stamp, stream ? "stderr" : "stdout",
-			      full ? 'F' : 'P');
+	/* (By hand, not printf: the monitor's loop stays on few pages.) */
+	o = w->out + w->outlen;
+	memcpy(o, stamp, strlen(stamp));
+	o += strlen(stamp);
+	memcpy(o, stream ? " stderr " : " stdout ", 8);
+	o += 8;
+	*o++ = full ? 'F' : 'P';
+	*o++ = ' ';
+	w->outlen = o - w->out;
 	memcpy(w->out + w->outlen, text, n);
 	w->outlen += n;
 	w->out[w->outlen++] = '\n';
 	return 0;
+}
+
+static char *put_num(char *o, long v, int width)
+{
+	for (int i = width - 1; i >= 0; i--, v /= 10)
+		o[i] = '0' + v % 10;
+	return o + width;
+}
+
+/* "YYYY-MM-DDTHH:MM:SS.NNNNNNNNNZ" into out (31 bytes). */
+static void format_stamp(char *out, const struct tm *tm, long nsec)
+{
+	char *o = out;
+
+	o = put_num(o, tm->tm_year + 1900, 4);
+	*o++ = '-';
+	o = put_num(o, tm->tm_mon + 1, 2);
+	*o++ = '-';
+	o = put_num(o, tm->tm_mday, 2);
+	*o++ = 'T';
+	o = put_num(o, tm->tm_hour, 2);
+	*o++ = ':';
+	o = put_num(o, tm->tm_min, 2);
+	*o++ = ':';
+	o = put_num(o, tm->tm_sec, 2);
+	*o++ = '.';
+	o = put_num(o, nsec, 9);
+	*o++ = 'Z';
+	*o = 0;
 }
 
 int log_write(struct log_writer *w, int stream, const char *data, size_t n,
@@ -92,9 +129,7 @@ int log_write(struct log_writer *w, int stream, const char *data, size_t n,
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
-	snprintf(stamp, sizeof(stamp), "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ",
-		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		 tm.tm_min, tm.tm_sec, ts.tv_nsec);
+	format_stamp(stamp, &tm, ts.tv_nsec);
 	while (n) {
 		const char *nl = memchr(data, '\n', n < piece ? n : piece);
 		size_t len = nl ? (size_t)(nl - data) : (n < piece ? n : piece);

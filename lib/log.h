@@ -29,7 +29,7 @@ struct log_writer {
 	int fd;
 	uint64_t size, max_size;
 	int max_files;		/* NAME and NAME.1 .. NAME.(max_files-1) */
-	char out[64 << 10];	/* records of one chunk, written at once */
+	char out[16 << 10];	/* records of one chunk, written at once */
 	size_t outlen;
 };
 

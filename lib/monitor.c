@@ -3,12 +3,14 @@
 #include "monitor.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -196,7 +198,7 @@ static void reap(struct mon *m)
 
 static void drain(struct mon *m, int i)
 {
-	char buf[16 << 10];
+	char buf[8 << 10];
 	struct md_err err;
 	ssize_t n = read(m->fds[i], buf, sizeof(buf));
 
@@ -248,6 +250,21 @@ static void record_end(struct mon *m)
 	container_free(&c);
 }
 
+/* md's code as mapped so far (start-up maps all of it: the kernel maps
+ * 64 KiB around each page touched) leaves the monitor's RSS; the loop
+ * maps back what it runs (poll, read, the log writer, waitpid: here 4 of
+ * md's 5 windows, 236 of 296 KiB). These pages are the page cache's,
+ * shared with every md process; the monitor's own memory is its
+ * RssAnon. The cost: a page fault per window on the loop's first turn. */
+static void drop_text(void)
+{
+	extern char __executable_start[], etext[];
+	uintptr_t a = (uintptr_t)__executable_start & ~(uintptr_t)4095,
+		  b = ((uintptr_t)etext + 4095) & ~(uintptr_t)4095;
+
+	madvise((void *)a, b - a, MADV_DONTNEED);
+}
+
 int monitor_main(int argc, char **argv)
 {
 	struct mon m = { .id = argc > 1 ? argv[1] : "", .fds = { MON_OUT, MON_ERR },
@@ -279,6 +296,7 @@ int monitor_main(int argc, char **argv)
 	m.dirfd = openat(m.s.fd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	m.log_open = m.dirfd >= 0 && log_open(&m.log, m.dirfd, "container.log", 0,
 					      0, &err) == 0;
+	drop_text();
 	/* Until the container has ended and no process of it holds the
 	 * pipes (they all end with its pid namespace). */
 	while (!m.ended || m.fds[0] >= 0 || m.fds[1] >= 0) {
