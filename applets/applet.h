@@ -53,11 +53,15 @@ int pull_show(const char *ref, FILE *out, const char *platform, char *id,
 APPLET(images)
 APPLET(import)
 APPLET(inspect)
+APPLET(kill)
 APPLET(load)
 APPLET(logs)
 APPLET(pull)
+APPLET(rm)
 APPLET(rmi)
 APPLET(run)
+APPLET(stop)
+APPLET(wait)
 #undef APPLET
 
 #endif

@@ -961,9 +961,14 @@ static void sleep_ms(long ms)
 		;
 }
 
-static void kill_all(struct cgroup *cg)
+int cgroup_kill(const struct cgroup *cg)
 {
 	char path[PATH_MAX];
+	int n = 0;
+
+	/* An empty rel would name the hierarchy root: every process. */
+	if (!cg->rel[0])
+		return 0;
 
 	/* cgroup.kill (Linux 5.14) kills atomically, fork bombs included;
 	 * on a hybrid host it reaches the processes through the v2 tree. */
@@ -972,7 +977,7 @@ static void kill_all(struct cgroup *cg)
 		    cg_path(path, sizeof(path), &cg->h[i], cg->rel, "cgroup.kill", NULL) == 0)
 			write_str(path, "1", NULL);
 	for (int round = 0; round < 200; round++) {
-		int n = 0;
+		n = 0;
 		for (int i = 0; i < cg->n; i++) {
 			int fd;
 			if (cg_path(path, sizeof(path), &cg->h[i], cg->rel, NULL, NULL) < 0)
@@ -982,9 +987,10 @@ static void kill_all(struct cgroup *cg)
 				n += kill_tree(fd, 0);
 		}
 		if (!n)
-			return;
+			return 0;
 		sleep_ms(5);
 	}
+	return n;
 }
 
 /* rmdir of name and the cgroups under it, deepest first. cgroup
@@ -1062,7 +1068,7 @@ static int remove_leaves(struct cgroup *cg, int only_present, struct md_err *err
 
 int cgroup_destroy(struct cgroup *cg, int kill, struct md_err *err)
 {
-	if (kill && cg->rel[0])
-		kill_all(cg);
+	if (kill)
+		cgroup_kill(cg);
 	return remove_leaves(cg, 1, err);
 }

@@ -107,6 +107,11 @@ int cgroup_enter_self(const struct cgroup *cg, struct md_err *err);
 /* 1 if the kernel OOM-killed a process of the cgroup, 0 if not, -1 on
  * error. Call before cgroup_destroy(). */
 int cgroup_oom_killed(const struct cgroup *cg, struct md_err *err);
+/* SIGKILLs every process of the leaf and of the cgroups below it, in
+ * every hierarchy (cgroup.kill where the kernel has it: a fork bomb
+ * cannot outrun it), until none is listed; gives up after about a
+ * second. Returns how many were still listed then (0: all gone). */
+int cgroup_kill(const struct cgroup *cg);
 /* Removes the leaf (and any cgroups the container made below it) from
  * every hierarchy. With kill, SIGKILLs what still runs there first
  * (cgroup.kill on v2). Waits briefly for dying processes; a missing

@@ -146,6 +146,52 @@ int container_using_image(struct store *s, const char *image_id, char *who,
  * takes a running container whose process is gone for one that ended
  * unwatched (its watcher has reaped it and is about to record that). */
 int container_watch(struct store *s, const char *id, struct md_err *err);
+/* c's status says it has a process: running, paused or restarting. */
+int container_live(const struct container *c);
+/* c's process is still the one it started and has not ended: same boot,
+ * same start time (its pid may name another process by now), not a
+ * zombie. */
+int container_alive(const struct container *c);
+
+/* ---- stopping (stop.c): md-stop, md-kill, md-rm -f, md-wait ---- */
+
+/* Sends sig to c's first process if it is still the one c started
+ * (container_alive, then a pidfd checked again: a recycled pid is never
+ * signalled). 0 sent; 1 if it is not running; -1 on failure. pidfd (or
+ * NULL) keeps the process's pidfd, to wait on, or -1. */
+int container_signal(const struct container *c, int sig, int *pidfd,
+		     struct md_err *err);
+/* SIGKILL to every process of c: its first one, and all in its cgroup
+ * (cgroup.kill where the kernel has it), until none is left there. */
+int container_kill(const struct container *c, struct md_err *err);
+/* The signal c's image asks to be stopped with (its config's
+ * StopSignal), else SIGTERM. */
+int container_stop_signal(struct store *s, const struct container *c);
+/* Waits until c (as loaded) has ended and its end is recorded (by its
+ * watcher; with none left, by container_load), and loads it again: 0
+ * (c is its final state), 1 if it was removed meanwhile, -1 on failure.
+ * With created, a container that has not run yet is waited for too,
+ * until it has run and ended. Blocks on the process's pidfd; only the
+ * moments its watcher takes to record the end are looked at again and
+ * again (at most every 100 ms). */
+int container_wait_end(struct store *s, struct container *c, int created,
+		       struct md_err *err);
+
+/* One container for container_stop. */
+struct container_stop {
+	struct container c;	/* loaded; on return, its final state */
+	int rc;			/* 0 stopped (or was not running), 1 removed
+				 * meanwhile, -1 failed (err) */
+	struct md_err err;
+	int pidfd;
+};
+/* md-stop of n containers at once: each running one gets sig (0: its
+ * container_stop_signal); those still running timeout seconds later (<
+ * 0: no limit) are killed (container_kill); returns once the end of
+ * each is recorded. */
+void container_stop(struct store *s, struct container_stop *st, size_t n,
+		    int sig, int timeout);
+
 /* "containers/ID/NAME" under the store root. */
 void container_path(const struct store *s, const char *id, const char *name,
 		    char *out, size_t outlen);

@@ -733,6 +733,43 @@ static int vol_submounts(struct volume *v, struct md_err *err)
 	return 0;
 }
 
+int rootfs_unmount_under(const char *dir, struct md_err *err)
+{
+	size_t dlen = strlen(dir), len;
+	char *info, *line, *next;
+	int n = 0, ret = 0;
+
+	info = file_read_at(AT_FDCWD, "/proc/self/mountinfo", 64 << 20, &len, err);
+	if (!info)
+		return -1;
+	for (line = info; *line; line = next) {
+		char *f[5], *p = line;
+		size_t k;
+
+		next = strchrnul(line, '\n');
+		if (*next)
+			*next++ = 0;
+		/* ID, parent ID, major:minor, root, mount point */
+		for (k = 0; k < 5 && p; k++) {
+			f[k] = p;
+			if ((p = strchr(p, ' ')))
+				*p++ = 0;
+		}
+		if (k < 5)
+			continue;
+		unescape(f[4]);
+		if (strncmp(f[4], dir, dlen) || (f[4][dlen] && f[4][dlen] != '/'))
+			continue;
+		n++;
+		/* (One under another detached already is gone: EINVAL.) */
+		if (umount2(f[4], MNT_DETACH | UMOUNT_NOFOLLOW) < 0 && errno != EINVAL &&
+		    errno != ENOENT && !ret)
+			ret = err_set(err, errno, "unmount %s", f[4]);
+	}
+	free(info);
+	return ret < 0 ? -1 : n;
+}
+
 /* A :ro volume's tree read-only, the mounts under src included (as
  * Docker 25 makes it): mount_setattr on the detached tree (Linux 5.12);
  * without it, its mount points are listed now, while the host's tree is

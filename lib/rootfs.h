@@ -59,5 +59,10 @@ int rootfs_etc_trees(const struct rootfs_spec *r, int dev, int *fds);
 /* Builds the root in the caller's new mount namespace and enters it.
  * pre: PRE_N fds made ahead, or -1 (all closed here). */
 int rootfs_setup(struct rootfs_spec *r, int *pre, struct md_err *err);
+/* Detaches whatever this mount namespace still has mounted at or under
+ * dir (a container's root is mounted in its own namespace only, which
+ * ends with it: md-rm finds nothing here unless something went wrong).
+ * How many mounts were found, or -1. */
+int rootfs_unmount_under(const char *dir, struct md_err *err);
 
 #endif

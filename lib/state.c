@@ -284,10 +284,13 @@ static int status_live(enum container_status st)
 	       st == CONTAINER_RESTARTING;
 }
 
-/* c's process is still the one it started and has not ended: same boot,
- * same start time (a pid alone may have been reused), not a zombie (whose
- * parent, if md, watches it). */
-static int process_alive(const struct container *c)
+int container_live(const struct container *c)
+{
+	return status_live(c->status);
+}
+
+/* (A zombie's parent, if md, watches it.) */
+int container_alive(const struct container *c)
 {
 	if (c->boot_id[0] && boot_id()[0] && strcmp(c->boot_id, boot_id()))
 		return 0;
@@ -296,7 +299,7 @@ static int process_alive(const struct container *c)
 
 static int needs_settling(const struct container *c)
 {
-	return (status_live(c->status) && !process_alive(c)) ||
+	return (status_live(c->status) && !container_alive(c)) ||
 	       (c->status == CONTAINER_EXITED && c->auto_remove);
 }
 

@@ -421,6 +421,57 @@ const char *parse_int(const char *s, int64_t min, int64_t max, int64_t *out)
 	return NULL;
 }
 
+int signal_parse(const char *s)
+{
+	static const struct {
+		char name[8];
+		unsigned char sig;
+	} names[] = {
+		{ "ABRT", SIGABRT }, { "ALRM", SIGALRM }, { "BUS", SIGBUS },
+		{ "CHLD", SIGCHLD }, { "CLD", SIGCHLD }, { "CONT", SIGCONT },
+		{ "FPE", SIGFPE }, { "HUP", SIGHUP }, { "ILL", SIGILL },
+		{ "INT", SIGINT }, { "IO", SIGIO }, { "IOT", SIGIOT },
+		{ "KILL", SIGKILL }, { "PIPE", SIGPIPE }, { "POLL", SIGPOLL },
+		{ "PROF", SIGPROF }, { "PWR", SIGPWR }, { "QUIT", SIGQUIT },
+		{ "SEGV", SIGSEGV }, { "STKFLT", SIGSTKFLT }, { "STOP", SIGSTOP },
+		{ "SYS", SIGSYS }, { "TERM", SIGTERM }, { "TRAP", SIGTRAP },
+		{ "TSTP", SIGTSTP }, { "TTIN", SIGTTIN }, { "TTOU", SIGTTOU },
+		{ "URG", SIGURG }, { "USR1", SIGUSR1 }, { "USR2", SIGUSR2 },
+		{ "VTALRM", SIGVTALRM }, { "WINCH", SIGWINCH }, { "XCPU", SIGXCPU },
+		{ "XFSZ", SIGXFSZ },
+	};
+	/* The kernel's; libc's SIGRTMIN is higher (it keeps some). */
+	enum { RTMIN = 34, RTMAX = 64 };
+	char up[16];
+	int64_t n;
+	size_t i;
+
+	if (!parse_int(s, 1, RTMAX, &n))
+		return n;
+	if (!strncasecmp(s, "SIG", 3))
+		s += 3;
+	for (i = 0; s[i] && i < sizeof(up) - 1; i++)
+		up[i] = s[i] >= 'a' && s[i] <= 'z' ? s[i] - 32 : s[i];
+	if (s[i])
+		return -1;
+	up[i] = 0;
+	if (!strcmp(up, "RTMIN"))
+		return RTMIN;
+	if (!strcmp(up, "RTMAX"))
+		return RTMAX;
+	/* RTMIN+1..15 and RTMAX-14..-1, as Docker lists them */
+	if (!strncmp(up, "RTMIN+", 6) && !parse_int(up + 6, 1, 15, &n) &&
+	    up[6] != '+')
+		return RTMIN + n;
+	if (!strncmp(up, "RTMAX-", 6) && !parse_int(up + 6, 1, 14, &n) &&
+	    up[6] != '+')
+		return RTMAX - n;
+	for (i = 0; i < ARRAY_SIZE(names); i++)
+		if (!strcmp(up, names[i].name))
+			return names[i].sig;
+	return -1;
+}
+
 void human_size(char *out, size_t outlen, uint64_t bytes)
 {
 	static const char *units[] = { "B", "kB", "MB", "GB", "TB", "PB", "EB" };

@@ -86,6 +86,12 @@ uint64_t proc_start_time(pid_t pid);
  * ended (a zombie has). */
 int proc_running(pid_t pid, uint64_t start);
 
+/* A signal as Docker names one (docker kill -s, an image's StopSignal):
+ * a number 1..64, or a name with or without SIG, in any case ("KILL",
+ * "sigusr1", "RTMIN+3"; real-time ones by the kernel's numbers, 34..64,
+ * as Docker counts them). The signal, or -1. */
+int signal_parse(const char *s);
+
 /* Random bytes from getrandom. */
 int random_bytes(void *buf, size_t n);
 

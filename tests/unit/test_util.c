@@ -1,4 +1,6 @@
-/* parse_int: the strict integer parser behind every numeric flag. */
+/* parse_int: the strict integer parser behind every numeric flag;
+ * signal_parse: signals as docker kill -s and StopSignal name them. */
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -31,8 +33,42 @@ static void bad(const char *s, int64_t min, int64_t max, const char *want)
 	}
 }
 
+static void sig(const char *s, int want)
+{
+	int got = signal_parse(s);
+
+	if (got != want) {
+		fails++;
+		printf("FAIL signal_parse(\"%s\"): %d, want %d\n", s, got, want);
+	}
+}
+
 int main(void)
 {
+	sig("KILL", SIGKILL);
+	sig("SIGKILL", SIGKILL);
+	sig("sigterm", SIGTERM);
+	sig("usr1", SIGUSR1);
+	sig("SIGQUIT", SIGQUIT);
+	sig("9", 9);
+	sig("64", 64);
+	sig("RTMIN", 34);
+	sig("SIGRTMIN+3", 37);
+	sig("RTMAX-1", 63);
+	sig("RTMAX", 64);
+	sig("CLD", SIGCHLD);
+	sig("0", -1);
+	sig("65", -1);
+	sig("-9", -1);
+	sig("", -1);
+	sig("SIG", -1);
+	sig("FOO", -1);
+	sig("SIGSIGKILL", -1);
+	sig("RTMIN+16", -1);
+	sig("RTMIN++1", -1);
+	sig("RTMAX-15", -1);
+	sig("KILL ", -1);
+	sig("SIGVERYLONGNAMEINDEED", -1);
 	ok("0", INT64_MIN, INT64_MAX, 0);
 	ok("512", INT64_MIN, INT64_MAX, 512);
 	ok("+7", INT64_MIN, INT64_MAX, 7);
