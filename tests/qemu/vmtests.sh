@@ -10,7 +10,7 @@
 # The cgroup tests use --network none so that they test cgroups only;
 # t_default_network runs md-run with its default bridge network.
 TESTS="setup load cgroup_ns host_cgroup memory cpus pids cpu_shares oom
-       pids_fork default_network devices rootfs cleanup"
+       pids_fork default_network devices rootfs stop cleanup"
 LIMIT=60	# seconds per test
 RUN="md-run --rm --network none"
 CG=/sys/fs/cgroup
@@ -188,6 +188,34 @@ touch: /v/sub/x: Read-only file system
 			{ fail "/dev/null is the host's"; return 1; }
 	done
 	umount /tmp/ro/sub /tmp/ro
+}
+
+# md-stop and md-rm -f of detached containers on pure v2: every process
+# killed (by cgroup.kill, which v2 has since Linux 5.14), the container's
+# end recorded, its cgroup removed.
+t_stop() {
+	for n in s r; do
+		run md-run -d --network none --name $n busybox sh -c \
+			'sleep 1001 & setsid sleep 1002 & exec sleep 1000'
+		[ "$RC" = 0 ] || { fail "md-run -d exited $RC: $ERR1"; return 1; }
+		eval id_$n=$OUT
+	done
+	i=0; while [ "$(cat $CG/md/$id_s/cgroup.procs 2>/dev/null | wc -l)" -lt 3 ] &&
+		[ $i -lt 40 ]; do sleep 0.25; i=$((i + 1)); done
+	pids=$(cat $CG/md/$id_s/cgroup.procs $CG/md/$id_r/cgroup.procs)
+	echo "processes: $(echo $pids); cgroup.kill: $(ls $CG/md/$id_s/cgroup.kill 2>&1)"
+	expect_run 0 s md-stop -t 1 s || return 1
+	expect_run 0 137 md-wait s || return 1
+	expect_run 0 r md-rm -f r || return 1
+	expect_run 0 s md-rm s || return 1
+	for p in $pids; do
+		[ -d /proc/$p ] && [ "$(sed 's/.*) //' /proc/$p/stat | cut -c1)" != Z ] &&
+			{ fail "process $p left: $(cat /proc/$p/cmdline | tr '\0' ' ')"; return 1; }
+	done
+	for id in $id_s $id_r; do
+		[ ! -d $CG/md/$id ] || { fail "cgroup $id left"; return 1; }
+		[ ! -d $MD_ROOT/containers/$id ] || { fail "container $id left"; return 1; }
+	done
 }
 
 t_cleanup() {	# --rm left nothing: cgroups, state, mounts, processes
