@@ -3,10 +3,12 @@
  * a running one is killed first (lib/stop.c). Exit status as md-stop's
  * (applets/stop.c). */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "applet.h"
 #include "cgroup.h"
@@ -34,16 +36,22 @@ const char rm_usage[] =
 static int leftovers(struct store *s, const struct container *c,
 		     struct cgroup *cg, struct md_err *err)
 {
-	char dir[PATH_MAX], real[PATH_MAX];
-	int n;
+	char dir[PATH_MAX], fdpath[32];
+	cleanup_close int fd = -1;
+	ssize_t len;
 
-	container_path(s, c->id, NULL, dir, sizeof(dir));
-	/* mountinfo names mount points with symlinks resolved. */
-	if (rootfs_unmount_under(realpath(dir, real) ? real : dir, err) < 0)
-		return -1;
-	n = cgroup_load(cg, c->cgroup_parent[0] ? c->cgroup_parent : NULL,
-			c->id, err);
-	return n;
+	/* As mountinfo names it: symlinks resolved (the kernel's name of
+	 * the open directory). */
+	snprintf(dir, sizeof(dir), "containers/%s", c->id);
+	fd = openat(s->fd, dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
+	if (fd >= 0 && (len = readlink(fdpath, dir, sizeof(dir) - 1)) > 0) {
+		dir[len] = 0;
+		if (rootfs_unmount_under(dir, err) < 0)
+			return -1;
+	}
+	return cgroup_load(cg, c->cgroup_parent[0] ? c->cgroup_parent : NULL,
+			   c->id, err);
 }
 
 /* One container: 0 removed (or, with force, not there), 1 (said). */

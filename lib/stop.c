@@ -108,17 +108,16 @@ int container_stop_signal(struct store *s, const struct container *c)
 	struct image_info info = { 0 };
 	struct md_err err;
 	const char *v;
-	int sig = SIGTERM;
+	int sig = -1;
 
 	/* (Docker keeps it in the container's config; md reads the image's,
 	 * which md-rmi keeps while a container uses it.) */
 	if (c->image_id[0] && image_info_load(s, c->image_id, &info, &err) == 0) {
 		v = json_get_str(json_get(info.doc, "config"), "StopSignal");
-		if (v && signal_parse(v) > 0)
-			sig = signal_parse(v);
+		sig = v ? signal_parse(v) : -1;
 		image_info_free(&info);
 	}
-	return sig;
+	return sig > 0 ? sig : SIGTERM;
 }
 
 /* Until c's process has ended: on its pidfd, or, without one (Linux <
@@ -181,7 +180,8 @@ int container_wait_end(struct store *s, struct container *c, int created,
 			/* Watched first, then looked at again: no change is
 			 * missed in between. */
 			if (ifd < 0) {
-				if ((ifd = watch_state(s, id)) < 0)
+				/* (ENOENT: removed; the load says so.) */
+				if ((ifd = watch_state(s, id)) < 0 && errno != ENOENT)
 					return err_set(err, errno, "container %s: inotify", id);
 			} else {
 				while (read(ifd, buf, sizeof(buf)) < 0 && errno == EINTR)
