@@ -233,7 +233,7 @@ int logs_main(int argc, char **argv)
 	size_t pend = 0;
 	char dir[128];
 
-	while ((ch = applet_getopt(argc, argv, "fn:t", lo)) != -1) {
+	while ((ch = applet_getopt(argc, argv, "fn:th", lo)) != -1) {
 		switch (ch) {
 		case 'f': follow_it = 1; break;
 		case 't': rd.timestamps = 1; break;
