@@ -55,6 +55,10 @@ static void become_monitor(const char *id, int out, int err, int ctl)
 	place(o, MON_OUT);
 	place(e, MON_ERR);
 	place(c, MON_CTL);
+	/* The store md-run uses (--root, or MD_ROOT, or the default), for
+	 * the monitor's store_open. */
+	if (setenv("MD_ROOT", store_root(), 1) < 0)
+		_exit(125);
 	execve("/proc/self/exe", argv, environ);
 	_exit(125);
 }
