@@ -73,7 +73,7 @@ static void child_enter_ns(const struct target *t, int sock)
 		if (setns(t->pidfd, NS_CHILD) == 0)
 			return;
 		if (errno == ESRCH)	/* it ended since md-exec looked */
-			spawn_failf(sock, STAGE_NAMESPACES, 1, ESRCH, "container "
+			spawn_failf(sock, STAGE_NAMESPACES, 1, 0, "container "
 				    "%s is not running", t->c->id);
 		spawn_failf(sock, STAGE_NAMESPACES, 125, errno, "enter the "
 			    "container's namespaces");
@@ -186,8 +186,10 @@ static int hold_target(struct target *t, struct md_err *err)
 			return err_set(err, errno, "enter the PID namespace of "
 				       "container %s", t->c->id);
 	}
-	/* Held: the pid can no longer name another process than the one
-	 * held. Is that one the container's? */
+	/* Is the process held the container's? It had the pid when it was
+	 * opened; the process that has the pid now started when the
+	 * container's did, so had it then too (a pid names one process at
+	 * a time): they are the same. */
 	if (!proc_running(t->c->pid, t->c->pid_start))
 		return not_running(t->c, err);
 	return 0;
