@@ -50,6 +50,7 @@ int pull_show(const char *ref, FILE *out, const char *platform, char *id,
 	      char *digest);
 
 #define APPLET(n) int n##_main(int argc, char **argv); extern const char n##_usage[];
+APPLET(exec)
 APPLET(images)
 APPLET(import)
 APPLET(inspect)

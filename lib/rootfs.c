@@ -72,45 +72,8 @@ static const char *const readonly[] = {
 	"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
 };
 
-/* MD_KERNEL_COMPAT (md-run(1)), a testing aid: kernel features md does
- * without even where the kernel has them, so that the paths older kernels
- * take run on this one too. */
-enum {
-	COMPAT_NO_LOWERDIR_PLUS = 1,	/* Linux 6.8 */
-	COMPAT_NO_DETACHED_MOUNTS = 2,	/* 6.15 */
-	COMPAT_NO_MOUNT_SETATTR = 4,	/* 5.12 */
-};
-static const char *const compat_words[] = {
-	"no-lowerdir-plus", "no-detached-mounts", "no-mount-setattr",
-};
-
-/* The COMPAT_ bits MD_KERNEL_COMPAT sets (comma-separated words); -1 at
- * an unknown word, which goes to *bad, its length to *n. */
-static int kernel_compat(const char **bad, int *n)
-{
-	const char *p = getenv("MD_KERNEL_COMPAT"), *e;
-	int set = 0;
-
-	for (; p && *p; p = *e ? e + 1 : e) {
-		size_t i = 0;
-		e = strchrnul(p, ',');
-		while (i < ARRAY_SIZE(compat_words) &&
-		       (strlen(compat_words[i]) != (size_t)(e - p) ||
-			strncmp(p, compat_words[i], e - p)))
-			i++;
-		if (i < ARRAY_SIZE(compat_words)) {
-			set |= 1 << i;
-		} else if (e > p) {
-			*bad = p;
-			*n = e - p;
-			return -1;
-		}
-	}
-	return set;
-}
-
-/* The same where no error can be told: an unknown word is the child's
- * to report. */
+/* A kernel_compat bit (util.h) where no error can be told: an unknown
+ * word is the child's to report. */
 static int compat_set(int bit)
 {
 	const char *bad;

@@ -15,7 +15,6 @@
 #include <sys/socket.h>
 #include <sys/statfs.h>
 #include <sys/wait.h>
-#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -335,51 +334,6 @@ void run_abort(struct run_proc *p)
 	p->cg_made = 0;
 }
 
-static const char *signal_name(int sig)
-{
-	switch (sig) {
-	case SIGINT: return "SIGINT";
-	case SIGTERM: return "SIGTERM";
-	case SIGHUP: return "SIGHUP";
-	case SIGQUIT: return "SIGQUIT";
-	}
-	return "a signal";
-}
-
-/* The next message from the child, waiting as long as it takes unless a
- * stop signal comes: 0 (type 0 on EOF), or -1 (err says why). */
-static int next_msg(struct run_proc *p, struct spawn_msg_in *m,
-		    struct md_err *err)
-{
-	int rc = fg_wait_readable(p->sock, &p->sig);
-
-	if (rc == 0) {
-		p->stop_signal = fg_stop_signal();
-		return err_set(err, 0, "start interrupted by %s",
-			       signal_name(p->stop_signal));
-	}
-	if (rc < 0 || spawn_recv(p->sock, m) < 0) {
-		if (rc > 0 && errno == 0) {	/* EOF */
-			m->h.type = 0;
-			return 0;
-		}
-		return err_set(err, errno, "start: read from the container's process");
-	}
-	return 0;
-}
-
-/* The child reported a failure: *status is its code, err its line. */
-static void child_failed(struct run_proc *p, struct spawn_msg_in *m,
-			 int *status, struct md_err *err)
-{
-	int st;
-
-	err_set(err, 0, "%s", m->payload);
-	err->errnum = m->h.errnum;
-	*status = m->h.code > 0 && m->h.code < 256 ? m->h.code : 125;
-	reap(p->pid, &st);
-}
-
 /* Sends GO with the mounts md made ahead. */
 static int send_go(struct run_spec *r, struct run_proc *p, struct md_err *err)
 {
@@ -412,14 +366,13 @@ static int start_command(struct run_spec *r, struct run_proc *p, int *master,
 			 int *status, struct md_err *err)
 {
 	struct spawn_msg_in m;
-	int st;
 
 	if (!p->cg_made && make_cgroup(r, p, err) < 0)
 		return -1;
-	if (next_msg(p, &m, err) < 0)
+	if (spawn_next(p->sock, &p->sig, &m, err) < 0)
 		return -1;
 	if (m.h.type == MSG_FAIL) {
-		child_failed(p, &m, status, err);
+		spawn_failed(&m, p->pid, status, err);
 		spawn_msg_free(&m);
 		return 0;
 	}
@@ -431,58 +384,7 @@ static int start_command(struct run_spec *r, struct run_proc *p, int *master,
 	 * move its veth in): it waits for GO. */
 	if (send_go(r, p, err) < 0)
 		return -1;
-	for (;;) {
-		if (next_msg(p, &m, err) < 0)
-			return -1;
-		switch (m.h.type) {
-		case 0:
-			return 1;	/* exec'd (or died: waitpid tells) */
-		case MSG_TTY:
-			if (*master < 0) {
-				*master = m.fds[0];
-				m.fds[0] = -1;
-			}
-			break;
-		case MSG_FAIL:
-			child_failed(p, &m, status, err);
-			spawn_msg_free(&m);
-			return 0;
-		default:
-			spawn_msg_free(&m);
-			kill(p->pid, SIGKILL);
-			reap(p->pid, &st);
-			p->pid = -1;
-			return err_set(err, EPROTO, "start: unexpected message %u",
-				       m.h.type);
-		}
-		spawn_msg_free(&m);
-	}
-}
-
-/* The command runs: signals and terminal go to it until it ends. */
-static int wait_command(struct run_spec *r, struct run_proc *p, int master)
-{
-	struct termios saved;
-	int raw = 0, st;
-
-	if (master >= 0) {
-		struct winsize ws;
-		if (ioctl(0, TIOCGWINSZ, &ws) == 0)
-			ioctl(master, TIOCSWINSZ, &ws);
-		if (isatty(0) && tcgetattr(0, &saved) == 0) {
-			struct termios t = saved;
-			cfmakeraw(&t);
-			raw = tcsetattr(0, TCSANOW, &t) == 0;
-		}
-	}
-	fg_forward_to(p->pid, master, &p->sig);
-	st = fg_wait(p->pid, &master, r->interactive);
-	fg_forward_end();
-	if (raw)
-		tcsetattr(0, TCSANOW, &saved);
-	if (master >= 0)
-		close(master);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	return spawn_until_exec(p->sock, p->pid, &p->sig, master, status, err);
 }
 
 /* Its end, in r->c: exit code, time, OOM kill; the cgroup removed
@@ -519,7 +421,7 @@ int run_finish(struct run_spec *r, struct run_proc *p, int *status,
 		 * one (a command that ends at once may not: then it unmounted
 		 * everything itself as it exited). */
 		r->mntns_fd = open_ns(p->pid, "mnt");
-		*status = wait_command(r, p, master);
+		*status = fg_wait_command(p->pid, master, r->interactive, &p->sig);
 	}
 	p->pid = -1;
 	fg_signals_restore(&p->sig);

@@ -137,7 +137,8 @@ void setup_exec(const struct proc_spec *x, int sock)
 	/* Nothing of md's is left open but the socket (close-on-exec). */
 	if (spawn_close_fds(sock) < 0)
 		spawn_failf(sock, STAGE_START, 125, errno, "close_range");
-	if (mkdir_p_at(AT_FDCWD, x->workdir, 0755) < 0 || chdir(x->workdir) < 0)
+	if ((!x->workdir_must_exist && mkdir_p_at(AT_FDCWD, x->workdir, 0755) < 0) ||
+	    chdir(x->workdir) < 0)
 		spawn_failf(sock, STAGE_WORKDIR, 126, errno, "workdir %s",
 			    x->workdir);
 	if (become_user(x, &u, &err) < 0)

@@ -18,6 +18,8 @@ struct proc_spec {
 	int privileged;		/* no no_new_privs, no seccomp filter */
 	int tty;		/* stdio is the container's pty */
 	int die_with_parent;	/* SIGKILL when its parent (md) dies */
+	int workdir_must_exist;	/* not made if missing (md-exec, as docker
+				 * exec; md-run makes it, as docker run) */
 };
 
 /* The container's own pty (from its /dev/pts): the master goes to md

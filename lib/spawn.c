@@ -10,9 +10,11 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "util.h"
+#include "wait.h"
 
 #ifndef CLONE_INTO_CGROUP
 #define CLONE_INTO_CGROUP 0x200000000ULL
@@ -178,7 +180,9 @@ struct clone_args_v2 {
 		 stack_size, tls, set_tid, set_tid_size, cgroup;
 };
 
-pid_t spawn_clone(int cgfd, int *into_cgroup)
+/* clone with flags, into the cgroup v2 directory cgfd if it is >= 0
+ * and the kernel can (5.7), else without it. */
+static pid_t clone_into(uint64_t flags, int cgfd, int *into_cgroup)
 {
 	pid_t pid;
 
@@ -187,7 +191,7 @@ pid_t spawn_clone(int cgfd, int *into_cgroup)
 		/* No stack given: the child goes on on its copy of ours, as
 		 * after fork. */
 		struct clone_args_v2 a = {
-			.flags = CLONE_NEWPID | CLONE_INTO_CGROUP,
+			.flags = flags | CLONE_INTO_CGROUP,
 			.exit_signal = SIGCHLD, .cgroup = (uint64_t)cgfd };
 		pid = syscall(SYS_clone3, &a, sizeof(a));
 		if (pid >= 0) {
@@ -196,7 +200,88 @@ pid_t spawn_clone(int cgfd, int *into_cgroup)
 		}
 	}
 	/* No cgroup v2, or a kernel before 5.7: the child joins it later. */
-	return syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, NULL, NULL, NULL, NULL);
+	return syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+}
+
+pid_t spawn_clone(int cgfd, int *into_cgroup)
+{
+	return clone_into(CLONE_NEWPID, cgfd, into_cgroup);
+}
+
+pid_t spawn_fork(int cgfd, int *into_cgroup)
+{
+	return clone_into(0, cgfd, into_cgroup);
+}
+
+static const char *signal_name(int sig)
+{
+	switch (sig) {
+	case SIGINT: return "SIGINT";
+	case SIGTERM: return "SIGTERM";
+	case SIGHUP: return "SIGHUP";
+	case SIGQUIT: return "SIGQUIT";
+	}
+	return "a signal";
+}
+
+int spawn_next(int sock, const struct fg_signals *sig, struct spawn_msg_in *m,
+	       struct md_err *err)
+{
+	int rc = fg_wait_readable(sock, sig);
+
+	if (rc == 0)
+		return err_set(err, 0, "start interrupted by %s",
+			       signal_name(fg_stop_signal()));
+	if (rc < 0 || spawn_recv(sock, m) < 0) {
+		if (rc > 0 && errno == 0) {	/* EOF */
+			m->h.type = 0;
+			return 0;
+		}
+		return err_set(err, errno, "start: read from the container's process");
+	}
+	return 0;
+}
+
+void spawn_failed(const struct spawn_msg_in *m, pid_t pid, int *status,
+		  struct md_err *err)
+{
+	int st;
+
+	err_set(err, 0, "%s", m->payload);
+	err->errnum = m->h.errnum;
+	*status = m->h.code > 0 && m->h.code < 256 ? m->h.code : 125;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+}
+
+int spawn_until_exec(int sock, pid_t pid, const struct fg_signals *sig,
+		     int *master, int *status, struct md_err *err)
+{
+	struct spawn_msg_in m;
+
+	for (;;) {
+		if (spawn_next(sock, sig, &m, err) < 0)
+			return -1;
+		switch (m.h.type) {
+		case 0:
+			return 1;	/* exec'd (or died: waitpid tells) */
+		case MSG_TTY:
+			if (*master < 0) {
+				*master = m.fds[0];
+				m.fds[0] = -1;
+			}
+			break;
+		case MSG_FAIL:
+			spawn_failed(&m, pid, status, err);
+			spawn_msg_free(&m);
+			return 0;
+		default:
+			spawn_msg_free(&m);
+			return err_set(err, EPROTO, "start: unexpected message %u",
+				       m.h.type);
+		}
+		spawn_msg_free(&m);
+	}
 }
 
 /* ---- packing ---- */

@@ -27,6 +27,7 @@
 #include <sys/types.h>
 
 #include "err.h"
+#include "wait.h"
 
 enum spawn_msg { MSG_NS_READY = 1, MSG_GO, MSG_TTY, MSG_FAIL,
 		 /* md-run -d's starter to the monitor (monitor.h): the
@@ -89,6 +90,27 @@ int spawn_close_fds(int keep);
  * the child copies its memory, locks and all, without libc's fork
  * handlers (so the child must not use pthread functions or raise()). */
 pid_t spawn_clone(int cgfd, int *into_cgroup);
+/* The same without a new PID namespace: the child is born in the
+ * caller's PID namespace for children (md-exec: the container's). */
+pid_t spawn_fork(int cgfd, int *into_cgroup);
+
+/* md's side, with the signals of wait.h caught (fg_signals_catch). The
+ * next message from the child, waiting as long as it takes unless a
+ * stop signal comes (fg_stop_signal() says which): 0 (type 0 on EOF),
+ * or -1 (err says why). */
+int spawn_next(int sock, const struct fg_signals *sig, struct spawn_msg_in *m,
+	       struct md_err *err);
+/* The child said FAIL (m): *status is its code, err its line; it is
+ * reaped. */
+void spawn_failed(const struct spawn_msg_in *m, pid_t pid, int *status,
+		  struct md_err *err);
+/* The child's last messages, up to its exec: TTY (its pty's master goes
+ * to *master, if that is -1), FAIL. 1: it runs (EOF: it exec'd, or died:
+ * waitpid says); 0: it failed (*status its code, err its line; reaped);
+ * -1: md failed or a stop signal came (err says why; the child is the
+ * caller's to end). */
+int spawn_until_exec(int sock, pid_t pid, const struct fg_signals *sig,
+		     int *master, int *status, struct md_err *err);
 
 /* Packing: how the GO payload carries strings, lists and numbers. */
 struct pack {

@@ -249,6 +249,22 @@ char *spec_command_json(const struct strv *argv)
 	return out;
 }
 
+int spec_json_strv(const char *json, struct strv *out, const char *what,
+		   struct md_err *err)
+{
+	struct json *j = json_parse(json, strlen(json), what, err);
+	int rc = 0;
+
+	if (!j)
+		return -1;
+	if (json_type(j) != JSON_ARRAY)
+		rc = err_set(err, EINVAL, "%s: not a JSON array", what);
+	else if (strv_from_json(out, j) < 0)
+		rc = err_set(err, ENOMEM, "%s", what);
+	json_free(j);
+	return rc;
+}
+
 void spec_etc_files(struct etc_files *e, const char *hostname)
 {
 	struct md_err err;

@@ -62,6 +62,10 @@ int spec_resolve(struct store *s, const char *image_id,
 void spec_free(struct spec *sp);
 /* The command as a JSON array (for the state file); NULL: no memory. */
 char *spec_command_json(const struct strv *argv);
+/* The strings of such an array, appended to out; what names it in
+ * errors. */
+int spec_json_strv(const char *json, struct strv *out, const char *what,
+		   struct md_err *err);
 
 /* /etc/hostname, /etc/hosts and /etc/resolv.conf of a container (the
  * host's resolv.conf, as Docker's --network none and host have it). */

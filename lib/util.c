@@ -644,3 +644,31 @@ int proc_running(pid_t pid, uint64_t start)
 	return pid > 0 && proc_stat(pid, &st, &t) == 0 && st != 'Z' &&
 	       st != 'X' && (!start || t == start);
 }
+
+static const char *const compat_words[] = {
+	"no-lowerdir-plus", "no-detached-mounts", "no-mount-setattr",
+	"no-pidfd-setns",
+};
+
+int kernel_compat(const char **bad, int *n)
+{
+	const char *p = getenv("MD_KERNEL_COMPAT"), *e;
+	int set = 0;
+
+	for (; p && *p; p = *e ? e + 1 : e) {
+		size_t i = 0;
+		e = strchrnul(p, ',');
+		while (i < ARRAY_SIZE(compat_words) &&
+		       (strlen(compat_words[i]) != (size_t)(e - p) ||
+			strncmp(p, compat_words[i], e - p)))
+			i++;
+		if (i < ARRAY_SIZE(compat_words)) {
+			set |= 1 << i;
+		} else if (e > p) {
+			*bad = p;
+			*n = e - p;
+			return -1;
+		}
+	}
+	return set;
+}

@@ -92,6 +92,19 @@ int proc_running(pid_t pid, uint64_t start);
  * as Docker counts them). The signal, or -1. */
 int signal_parse(const char *s);
 
+/* MD_KERNEL_COMPAT (md-run(1), md-exec(1)), a testing aid: kernel
+ * features md does without even where the kernel has them, so that the
+ * paths older kernels take run on this one too. */
+enum {
+	COMPAT_NO_LOWERDIR_PLUS = 1,	/* Linux 6.8 */
+	COMPAT_NO_DETACHED_MOUNTS = 2,	/* 6.15 */
+	COMPAT_NO_MOUNT_SETATTR = 4,	/* 5.12 */
+	COMPAT_NO_PIDFD_SETNS = 8,	/* 5.8 */
+};
+/* The COMPAT_ bits MD_KERNEL_COMPAT sets (comma-separated words); -1 at
+ * an unknown word, which goes to *bad, its length to *n. */
+int kernel_compat(const char **bad, int *n);
+
 /* Random bytes from getrandom. */
 int random_bytes(void *buf, size_t n);
 

@@ -197,3 +197,29 @@ int fg_wait(pid_t pid, int *master, int interactive)
 		;
 	return st;
 }
+
+int fg_wait_command(pid_t pid, int master, int interactive,
+		    const struct fg_signals *s)
+{
+	struct termios saved;
+	int raw = 0, st;
+
+	if (master >= 0) {
+		struct winsize ws;
+		if (ioctl(0, TIOCGWINSZ, &ws) == 0)
+			ioctl(master, TIOCSWINSZ, &ws);
+		if (isatty(0) && tcgetattr(0, &saved) == 0) {
+			struct termios t = saved;
+			cfmakeraw(&t);
+			raw = tcsetattr(0, TCSANOW, &t) == 0;
+		}
+	}
+	fg_forward_to(pid, master, s);
+	st = fg_wait(pid, &master, interactive);
+	fg_forward_end();
+	if (raw)
+		tcsetattr(0, TCSANOW, &saved);
+	if (master >= 0)
+		close(master);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}

@@ -39,5 +39,11 @@ void fg_forward_to(pid_t pid, int tty_master, const struct fg_signals *s);
 int fg_wait(pid_t pid, int *master, int interactive);
 /* Forwarding ends (pid is reaped). */
 void fg_forward_end(void);
+/* The command (pid) runs: fg_forward_to, fg_wait, fg_forward_end, with
+ * the pty (master, or -1; closed on return) sized as md's terminal and
+ * that terminal raw meanwhile. Its Docker exit code: its status, or
+ * 128+N if signal N ended it. */
+int fg_wait_command(pid_t pid, int master, int interactive,
+		    const struct fg_signals *s);
 
 #endif

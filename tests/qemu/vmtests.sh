@@ -10,7 +10,7 @@
 # The cgroup tests use --network none so that they test cgroups only;
 # t_default_network runs md-run with its default bridge network.
 TESTS="setup load cgroup_ns host_cgroup memory cpus pids cpu_shares oom
-       pids_fork default_network devices rootfs stop cleanup"
+       pids_fork default_network devices rootfs stop exec cleanup"
 LIMIT=60	# seconds per test
 RUN="md-run --rm --network none"
 CG=/sys/fs/cgroup
@@ -216,6 +216,41 @@ t_stop() {
 		[ ! -d $CG/md/$id ] || { fail "cgroup $id left"; return 1; }
 		[ ! -d $MD_ROOT/containers/$id ] || { fail "container $id left"; return 1; }
 	done
+}
+
+# md-exec on pure v2: its child is born in the container's cgroup
+# (clone3 CLONE_INTO_CGROUP), so the BPF device program and the limits
+# hold for it; it sees the cgroup namespace's root as pid 1 does.
+t_exec() {
+	mkdir -p /tmp/xv
+	run md-run -d --network none -m 64m -v /tmp/xv:/v busybox sleep 60
+	[ "$RC" = 0 ] || { fail "md-run -d exited $RC: $ERR1"; return 1; }
+	c=$OUT
+	exec_checks "$c"; rc=$?
+	# Its end (md-stop is to come): the monitor records it and removes
+	# the cgroup.
+	pid=$(awk -F' = ' '$1=="pid" {print $2}' "$MD_ROOT/containers/$c/state.ini")
+	[ "${pid:-0}" -gt 0 ] && kill -9 "$pid"
+	i=0; while [ -d "$CG/md/$c" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	[ ! -d "$CG/md/$c" ] || { fail "the container's cgroup stayed"; return 1; }
+	rm -rf "$MD_ROOT/containers/$c" "$MD_ROOT/names/"* /tmp/xv
+	return $rc
+}
+exec_checks() {	# ID
+	expect_run 0 "0::/" md-exec "$1" cat /proc/self/cgroup || return 1
+	run md-exec -d "$1" sleep 30
+	[ "$RC" = 0 ] || { fail "md-exec -d exited $RC: $ERR1"; return 1; }
+	kid=""
+	for p in /proc/[0-9]*; do
+		[ "$(cat $p/cmdline 2>/dev/null | tr '\0' ' ')" = "sleep 30 " ] && kid=${p#/proc/}
+	done
+	[ -n "$kid" ] && grep -qx "$kid" "$CG/md/$1/cgroup.procs" ||
+		{ fail "the exec'd sleep (${kid:-not found}) is not in $CG/md/$1"; return 1; }
+	expect_run 0 "null: allowed
+kvm: denied" md-exec "$1" sh -c "$DEVPROBE
+		probe null c 1 3; probe kvm c 10 232" || return 1
+	run md-exec "$1" sh -c 'x=$(head -c 100000000 /dev/zero | tr "\0" a); echo ${#x}'
+	[ "$RC" = 137 ] || fail "over the memory limit: exit $RC, want 137"
 }
 
 t_cleanup() {	# --rm left nothing: cgroups, state, mounts, processes

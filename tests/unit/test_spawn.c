@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "spawn.h"
@@ -136,12 +137,75 @@ static void test_short_payload(void)
 	close(sv[1]);
 }
 
+/* A child that sends what is given, then exits 0 (its socket's EOF
+ * is its "exec"). */
+static pid_t child_says(int sock, int other, const struct spawn_hdr *h,
+			const char *payload, int fd)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		close(other);
+		if (h)
+			spawn_send(sock, h, payload, &fd, fd >= 0);
+		_exit(0);
+	}
+	close(sock);
+	return pid;
+}
+
+/* md's side up to the exec, as md-run and md-exec see it. */
+static void test_until_exec(void)
+{
+	struct fg_signals sig = { 0 };
+	struct md_err err = { 0 };
+	int sv[2], pfd[2], master, status, st;
+	pid_t pid;
+
+	/* TTY with the pty's master, then EOF: it runs. */
+	CHECK(pipe(pfd) == 0);
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
+	struct spawn_hdr tty = { .type = MSG_TTY };
+	pid = child_says(sv[1], sv[0], &tty, NULL, pfd[0]);
+	master = -1;
+	status = -7;
+	CHECK(spawn_until_exec(sv[0], pid, &sig, &master, &status, &err) == 1);
+	CHECK(master >= 0 && status == -7);
+	CHECK(write(pfd[1], "y", 1) == 1);
+	char c = 0;
+	CHECK(master >= 0 && read(master, &c, 1) == 1 && c == 'y');
+	CHECK(waitpid(pid, &st, 0) == pid);
+	close(master);
+	close(sv[0]);
+	close(pfd[0]);
+	close(pfd[1]);
+	/* FAIL: its code and line; it is reaped. */
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
+	struct spawn_hdr fail = { .type = MSG_FAIL, .stage = STAGE_EXEC,
+				  .errnum = ENOENT, .code = 127, .len = 9 };
+	pid = child_says(sv[1], sv[0], &fail, "not found", -1);
+	master = -1;
+	CHECK(spawn_until_exec(sv[0], pid, &sig, &master, &status, &err) == 0);
+	CHECK(status == 127 && err.errnum == ENOENT && !strcmp(err.msg, "not found"));
+	CHECK(waitpid(pid, &st, WNOHANG) == -1 && errno == ECHILD);
+	close(sv[0]);
+	/* Anything else: md fails; the child is the caller's to end. */
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
+	struct spawn_hdr odd = { .type = MSG_GO };
+	pid = child_says(sv[1], sv[0], &odd, NULL, -1);
+	CHECK(spawn_until_exec(sv[0], pid, &sig, &master, &status, &err) == -1);
+	CHECK(err.errnum == EPROTO && master == -1);
+	CHECK(waitpid(pid, &st, 0) == pid);
+	close(sv[0]);
+}
+
 int main(void)
 {
 	test_pack_roundtrip();
 	test_bad_strings();
 	test_messages();
 	test_short_payload();
+	test_until_exec();
 	printf("%s: %d failed\n", __FILE__, fails);
 	return fails != 0;
 }

@@ -1,8 +1,10 @@
 /* parse_int: the strict integer parser behind every numeric flag;
- * signal_parse: signals as docker kill -s and StopSignal name them. */
+ * signal_parse: signals as docker kill -s and StopSignal name them;
+ * kernel_compat: MD_KERNEL_COMPAT's words. */
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util.h"
@@ -40,6 +42,21 @@ static void sig(const char *s, int want)
 	if (got != want) {
 		fails++;
 		printf("FAIL signal_parse(\"%s\"): %d, want %d\n", s, got, want);
+	}
+}
+
+/* MD_KERNEL_COMPAT=env: want the bits (or -1 and the bad word). */
+static void compat(const char *env, int want, const char *want_bad)
+{
+	const char *bad = NULL;
+	int n = 0, got;
+
+	setenv("MD_KERNEL_COMPAT", env, 1);
+	got = kernel_compat(&bad, &n);
+	if (got != want || (want < 0 && (!bad || (int)strlen(want_bad) != n ||
+					 strncmp(bad, want_bad, n)))) {
+		fails++;
+		printf("FAIL kernel_compat(\"%s\"): %d\n", env, got);
 	}
 }
 
@@ -90,6 +107,12 @@ int main(void)
 	bad("99999999999999999999999", INT64_MIN, INT64_MAX, "value out of range");
 	bad("9", 1, 8, "value out of range");
 	bad("0", 1, 8, "value out of range");
+	compat("", 0, NULL);
+	compat("no-pidfd-setns", COMPAT_NO_PIDFD_SETNS, NULL);
+	compat("no-mount-setattr,no-pidfd-setns,", COMPAT_NO_MOUNT_SETATTR |
+	       COMPAT_NO_PIDFD_SETNS, NULL);
+	compat("no-lowerdir-plus,no-pidfd", -1, "no-pidfd");
+	compat("no-pidfd-setnsx", -1, "no-pidfd-setnsx");
 	if (!fails)
 		printf("test_util: ok\n");
 	return fails != 0;
