@@ -230,12 +230,9 @@ static int make_env(const struct container *c, const struct exec_opts *o,
 		return -1;
 	if (o->tty && !env_lookup(env, "TERM") && env_put(env, "TERM=xterm") < 0)
 		return err_set(err, ENOMEM, "environment");
-	for (size_t i = 0; i < o->nenv_files; i++)
-		if (env_file(env, o->env_files[i], err) < 0)
-			return -1;
-	for (size_t i = 0; i < o->nenv_args; i++)
-		if (env_option(env, o->env_args[i]) < 0)
-			return err_set(err, ENOMEM, "environment");
+	if (env_options(env, o->env_files, o->nenv_files, o->env_args,
+			o->nenv_args, err) < 0)
+		return -1;
 	/* (An empty list stays a list.) */
 	if (!env->v && !(env->v = calloc(1, sizeof(char *))))
 		return err_set(err, ENOMEM, "environment");

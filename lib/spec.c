@@ -105,6 +105,18 @@ int env_file(struct strv *env, const char *path, struct md_err *err)
 	return 0;
 }
 
+int env_options(struct strv *env, char **files, size_t nfiles, char **args,
+		size_t nargs, struct md_err *err)
+{
+	for (size_t i = 0; i < nfiles; i++)
+		if (env_file(env, files[i], err) < 0)
+			return -1;
+	for (size_t i = 0; i < nargs; i++)
+		if (env_option(env, args[i]) < 0)
+			return err_set(err, ENOMEM, "environment");
+	return 0;
+}
+
 static int strv_from_json(struct strv *s, const struct json *arr)
 {
 	for (size_t i = 0; i < json_len(arr); i++) {
@@ -144,12 +156,9 @@ static int environment(const struct json *cfg, const struct spec_opts *o,
 	if (strv_from_json(env, json_get(cfg, "Env")) < 0 ||
 	    (!env_lookup(env, "PATH") && env_put(env, DEFAULT_PATH) < 0))
 		return err_set(err, ENOMEM, "environment");
-	for (size_t i = 0; i < o->nenv_files; i++)
-		if (env_file(env, o->env_files[i], err) < 0)
-			return -1;
-	for (size_t i = 0; i < o->nenv_args; i++)
-		if (env_option(env, o->env_args[i]) < 0)
-			return err_set(err, ENOMEM, "environment");
+	if (env_options(env, o->env_files, o->nenv_files, o->env_args,
+			o->nenv_args, err) < 0)
+		return -1;
 	if (o->tty && !env_lookup(env, "TERM") && env_put(env, "TERM=xterm") < 0)
 		return err_set(err, ENOMEM, "environment");
 	snprintf(host, sizeof(host), "HOSTNAME=%s", o->hostname ? o->hostname : "");

@@ -31,6 +31,10 @@ int env_option(struct strv *env, const char *arg);
 /* --env-file: KEY=VALUE (or KEY) lines; blank and # lines skipped. */
 int env_file(struct strv *env, const char *path, struct md_err *err);
 
+/* --env-file files (in order), then -e args (in order). */
+int env_options(struct strv *env, char **files, size_t nfiles, char **args,
+		size_t nargs, struct md_err *err);
+
 /* What the user asked for. */
 struct spec_opts {
 	const char *entrypoint;	/* NULL: the image's; "": none */
