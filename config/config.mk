@@ -9,7 +9,7 @@ CFLAGS   = -std=gnu11 -Os -Wall -Wextra -Wno-unused-parameter \
 LDFLAGS  = -static -Wl,--gc-sections -s
 LIBS     = $(DEPS)/lib/libbearssl.a $(DEPS)/lib/libz.a $(DEPS)/lib/libinih.a
 PREFIX   = /usr/local
-APPLETS  = images import inspect load logs pull rmi run
+APPLETS  = images import inspect load logs ps pull rmi run
 
 # Fuzzing builds use clang with glibc and the system's libraries.
 FUZZ_CC     = clang
