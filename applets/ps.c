@@ -298,6 +298,8 @@ static int parse_opts(int argc, char **argv, struct ps *o)
 		return applet_usage_error("accepts no arguments");
 	if (latest && o->last == -1)
 		o->last = 1;
+	if (format && !format[0])
+		format = NULL;	/* as Docker: the default */
 	if (format && o->quiet)
 		fputs("WARNING: Ignoring custom format, because both --format and "
 		      "--quiet are set.\n", stderr);
