@@ -258,6 +258,26 @@ static int pull_image_for_run(const char *input, int missing)
 	return 0;
 }
 
+/* The -v volumes as Docker's HostConfig.Binds, a JSON array (NULL: out
+ * of memory). */
+static char *binds_json(const struct opts *o)
+{
+	struct strv v = { 0 };
+	char bind[2 * 4096 + 8], *json = NULL;
+	size_t i;
+
+	for (i = 0; i < o->nvols; i++) {
+		snprintf(bind, sizeof(bind), "%s:%s%s", o->vols[i].src,
+			 o->vols[i].dst, o->vols[i].ro ? ":ro" : "");
+		if (strv_add(&v, bind) < 0)
+			break;
+	}
+	if (i == o->nvols)
+		json = spec_command_json(&v);
+	strv_free(&v);
+	return json;
+}
+
 /* md could not start the container: err says why. Ctrl-C (or TERM,
  * HUP, QUIT) before the command ran ends md as a shell reports a command
  * that signal ended. */
@@ -377,7 +397,15 @@ again:
 	c.privileged = r->proc.privileged;
 	c.seccomp = !r->proc.privileged;
 	c.auto_remove = o.rm;
-	if (!c.env || !c.user || !c.workdir) {
+	c.mounts = binds_json(&o);
+	c.read_only = o.readonly;
+	c.memory = o.lim.memory;
+	c.nano_cpus = o.lim.nano_cpus;
+	c.cpu_shares = o.lim.cpu_shares;
+	c.pids_limit = o.lim.pids;
+	snprintf(c.cpuset_cpus, sizeof(c.cpuset_cpus), "%s",
+		 o.lim.cpuset_cpus ? o.lim.cpuset_cpus : "");
+	if (!c.env || !c.user || !c.workdir || !c.mounts) {
 		run_abort(&proc);
 		return applet_failf("out of memory");
 	}

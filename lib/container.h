@@ -42,8 +42,10 @@ struct container {
 				 * got it; owned */
 	char *user;		/* "" (root), "USER[:GROUP]", owned */
 	char *workdir;		/* absolute; owned */
+	char *mounts;		/* JSON array of its -v volumes as Docker's
+				 * HostConfig.Binds: "SRC:DST[:ro]"; owned */
 	/* (Loaded, none of these strings is NULL; saved, NULL is [], [],
-	 * "" and "/".) */
+	 * "", "/" and [].) */
 	uint64_t caps;		/* capability set (caps.h) */
 	int privileged;		/* --privileged */
 	int seccomp;		/* seccomp filter on (off when privileged) */
@@ -58,6 +60,10 @@ struct container {
 	char error[512];	/* why it ended as it did, as Docker's
 				 * State.Error ("" if it ran its course) */
 	int auto_remove;	/* --rm */
+	int read_only;		/* --read-only */
+	/* Its limits, as md-run took them (cgroup.h's cg_limits; 0: none) */
+	int64_t memory, nano_cpus, cpu_shares, pids_limit;
+	char cpuset_cpus[64];
 	/* Its cgroup is cgroup_load(cg, cgroup_parent, id). */
 	char cgroup_parent[256];
 	char network[16];
@@ -99,6 +105,11 @@ int container_remove(struct store *s, const struct container *c, int detach,
 /* Frees c's strings and ends its watch, if this process holds it
  * (container_remove leaves the watch to the caller). */
 void container_free(struct container *c);
+
+/* All of c's state as state.ini has it (key = value lines), into o:
+ * for md-inspect. */
+struct ini_out;
+void container_state_ini(const struct container *c, struct ini_out *o);
 
 /* Reading state. A container recorded running whose process has ended
  * (gone, or a zombie), or whose pid now names another process (start

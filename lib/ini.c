@@ -85,9 +85,10 @@ static char *line_reader(char *str, int num, void *stream)
 	return str;
 }
 
-static int val_append(struct ini_ctx *c, const char *s)
+/* Appends n bytes of s, unescaped, to the value being assembled. */
+static int val_append(struct ini_ctx *c, const char *s, size_t n)
 {
-	size_t n = strlen(s);
+	const char *end = s + n;
 
 	if (c->vlen + n + 1 > c->vcap) {
 		size_t cap = (c->vlen + n + 1) * 2;
@@ -98,9 +99,9 @@ static int val_append(struct ini_ctx *c, const char *s)
 		c->vcap = cap;
 	}
 	/* Unescape while copying; unknown escapes stay as they are. */
-	for (; *s; s++) {
+	for (; s < end; s++) {
 		char ch = *s;
-		if (ch == '\\' && s[1]) {
+		if (ch == '\\' && s + 1 < end) {
 			switch (*++s) {
 			case 'n': ch = '\n'; break;
 			case 't': ch = '\t'; break;
@@ -148,7 +149,7 @@ static int inih_handler(void *user, const char *inih_section,
 	}
 	if (value[0] == '+' && c->key[0] && !strcmp(name, c->key) &&
 	    !strcmp(section, c->section)) {
-		if (val_append(c, value + 1) < 0)
+		if (val_append(c, value + 1, strlen(value + 1)) < 0)
 			goto oom;
 		return 1;
 	}
@@ -161,7 +162,7 @@ static int inih_handler(void *user, const char *inih_section,
 	strcpy(c->key, name);
 	strcpy(c->section, section);
 	c->vlen = 0;
-	if (val_append(c, value) < 0)
+	if (val_append(c, value, strlen(value)) < 0)
 		goto oom;
 	return 1;
 oom:
@@ -170,13 +171,155 @@ oom:
 	return 0;
 }
 
+static int is_space(char ch)
+{
+	return ch == ' ' || (ch >= '\t' && ch <= '\r');
+}
+
+/* inih's find_chars_or_comment in [s, e): the first a or b (0: none),
+ * an inline comment (";" after a space), or e. */
+static const char *find_or_comment(const char *s, const char *e, char a,
+				   char b)
+{
+	int was_space = 0;
+
+	for (; s < e; s++) {
+		if ((a && (*s == a || *s == b)) || (was_space && *s == ';'))
+			break;
+		was_space = is_space(*s);
+	}
+	return s;
+}
+
+/* [*s, *e) without the white space at its ends. */
+static void strip(const char **s, const char **e)
+{
+	while (*e > *s && is_space((*e)[-1]))
+		(*e)--;
+	while (*s < *e && is_space(**s))
+		(*s)++;
+}
+
+/* inih_handler's work for md's own files, on pieces of the buffer. */
+static void own_key(struct ini_ctx *c, int insec, const char *name,
+		    size_t nlen, const char *v, size_t vlen)
+{
+	const char *section = insec ? c->cursec : "";
+
+	if (c->failed)
+		return;
+	if (vlen && v[0] == '+' && c->key[0] && !strncmp(name, c->key, nlen) &&
+	    !c->key[nlen] && !strcmp(section, c->section)) {
+		if (val_append(c, v + 1, vlen - 1) < 0)
+			goto oom;
+		return;
+	}
+	ini_flush(c);
+	if (nlen >= sizeof(c->key) || strlen(section) >= sizeof(c->section)) {
+		err_set(c->err, 0, "%s: line %d: key too long", c->what, c->lineno);
+		c->failed = 1;
+		return;
+	}
+	for (size_t k = 0; k < nlen; k++)	/* (no memcpy: see parse_own) */
+		c->key[k] = name[k];
+	c->key[nlen] = 0;
+	if (strcmp(c->section, section))
+		strcpy(c->section, section);
+	c->vlen = 0;
+	if (val_append(c, v, vlen) == 0)
+		return;
+oom:
+	err_set(c->err, ENOMEM, "%s", c->what);
+	c->failed = 1;
+}
+
+/* The files md writes, read as inih (as Debian builds it) reads them,
+ * in place: md-ps reads a thousand, and inih's reader callback copies
+ * every line (musl's memcpy is slow on short copies). Each line is cut
+ * as inih would cut it. 0, or the line of the first one that is not a
+ * key, a section or a comment. */
+static int parse_own(struct ini_ctx *c)
+{
+	char prev[50] = "";
+	const char *start, *end, *v, *ve, *s, *e;
+	int insec = 0, error = 0;
+	size_t k;
+
+	while (c->p < c->end && !c->failed) {
+		const char *nl = memchr(c->p, '\n', c->end - c->p), *line = c->p;
+		size_t n = nl ? (size_t)(nl - c->p) + 1 : (size_t)(c->end - c->p);
+		c->lineno++;
+		c->p += n;
+		/* A section as line_reader takes one: any length of name,
+		 * up to the first ']'. */
+		for (s = line; s < line + n && (*s == ' ' || *s == '\t'); s++)
+			;
+		if (s < line + n && *s == '[' && (e = memchr(s, ']', line + n - s))) {
+			if ((k = e - s - 1) >= sizeof(c->cursec)) {
+				c->failed = 1;
+				return err_set(c->err, 0, "%s: line %d: section name "
+					       "too long", c->what, c->lineno);
+			}
+			memcpy(c->cursec, s + 1, k);
+			c->cursec[k] = 0;
+			insec = 1;
+			prev[0] = 0;
+			continue;
+		}
+		if (n > INI_LINE_MAX) {
+			c->failed = 1;
+			return err_set(c->err, 0, "%s: line %d: longer than %d bytes",
+				       c->what, c->lineno, INI_LINE_MAX);
+		}
+		start = line;
+		end = line + n;
+		if (c->lineno == 1 && n >= 3 && !memcmp(start, "\xef\xbb\xbf", 3))
+			start += 3;
+		strip(&start, &end);
+		if (start < end && (*start == ';' || *start == '#'))
+			continue;
+		if (*prev && start < end && start > line) {
+			/* a continuation (inline comments stay in it) */
+			own_key(c, insec, prev, strlen(prev), start, end - start);
+		} else if (start < end && *start == '[' &&
+			   (ve = find_or_comment(start + 1, end, ']', ']')) < end &&
+			   *ve == ']') {
+			/* one line_reader did not take (after a BOM, or a
+			 * \v): a section to inih, but md keeps its own */
+			insec = 1;
+			prev[0] = 0;
+		} else if (start < end && (*start == '[' ||
+			   (ve = find_or_comment(start, end, '=', ':')) == end ||
+			   (*ve != '=' && *ve != ':'))) {
+			/* (as inih: the first such line is the error, and
+			 * the others are read on) */
+			error = error ? error : c->lineno;
+		} else if (start < end) {
+			v = ve + 1;
+			strip(&start, &ve);
+			end = find_or_comment(v, end, 0, 0);
+			strip(&v, &end);
+			/* (inih keeps 49 bytes of it) */
+			k = ve - start < (long)sizeof(prev) ? (size_t)(ve - start) :
+			    sizeof(prev) - 1;
+			memcpy(prev, start, k);
+			prev[k] = 0;
+			own_key(c, insec, start, ve - start, v, end - v);
+		}
+	}
+	return error;
+}
+
 static int parse(struct ini_ctx *c)
 {
 	int r;
 
 	if (memchr(c->p, 0, c->end - c->p))
 		return err_set(c->err, 0, "%s: contains a NUL byte", c->what);
-	r = ini_parse_stream(line_reader, c, inih_handler, c);
+	if (!(c->flags & (INI_RAW | INI_INIH)) && !c->linefn)
+		r = parse_own(c);
+	else
+		r = ini_parse_stream(line_reader, c, inih_handler, c);
 	ini_flush(c);
 	free(c->val);
 	if (c->failed)

@@ -19,6 +19,8 @@ typedef int (*ini_handler_fn)(void *user, const char *section,
 
 enum {
 	INI_RAW = 1,	/* a user's file: no unescaping, no folding */
+	INI_INIH = 2,	/* md's own file read through inih, as a user's is
+			 * (md reads its own without: tests compare) */
 };
 
 int ini_parse_buf(const char *buf, size_t len, const char *what, int flags,

@@ -43,7 +43,7 @@ int container_status_parse(const char *word)
 enum field_type {
 	F_STR,		/* char array */
 	F_OWNED,	/* char *, owned */
-	F_PID, F_INT, F_U64,
+	F_PID, F_INT, F_U64, F_I64,
 	F_BOOL,		/* int: true, false */
 	F_HEX,		/* uint64_t as 16 hex digits */
 	F_STATUS,
@@ -75,6 +75,9 @@ static const struct field fields[] = {
 	FIELD(auto_remove, F_BOOL), FIELD(hostname, F_STR),
 	FIELD(network, F_STR), FIELD(cgroup_parent, F_STR),
 	FIELD(caps, F_HEX), FIELD(privileged, F_BOOL), FIELD(seccomp, F_BOOL),
+	OWNED(mounts, "[]"), FIELD(read_only, F_BOOL), FIELD(memory, F_I64),
+	FIELD(nano_cpus, F_I64), FIELD(cpu_shares, F_I64),
+	FIELD(cpuset_cpus, F_STR), FIELD(pids_limit, F_I64),
 };
 
 static void field_write(struct ini_out *o, const struct field *f,
@@ -93,6 +96,9 @@ static void field_write(struct ini_out *o, const struct field *f,
 	case F_INT: ini_kvf(o, f->key, "%d", *(const int *)p); break;
 	case F_U64:
 		ini_kvf(o, f->key, "%llu", (unsigned long long)*(const uint64_t *)p);
+		break;
+	case F_I64:
+		ini_kvf(o, f->key, "%lld", (long long)*(const int64_t *)p);
 		break;
 	case F_BOOL: ini_kv(o, f->key, *(const int *)p ? "true" : "false"); break;
 	case F_HEX:
@@ -136,6 +142,11 @@ static int field_read(const struct field *f, struct container *c,
 			return -1;
 		*(uint64_t *)p = n;
 		return 0;
+	case F_I64:
+		if (parse_int(v, INT64_MIN, INT64_MAX, &n))
+			return -1;
+		*(int64_t *)p = n;
+		return 0;
 	case F_BOOL:
 		if (strcmp(v, "true") && strcmp(v, "false"))
 			return -1;
@@ -158,6 +169,7 @@ static int field_read(const struct field *f, struct container *c,
 struct state_read {
 	struct container *c;
 	const char *path;
+	size_t next;		/* the field after the last one read */
 };
 
 static int state_key(void *user, const char *section, const char *key,
@@ -167,9 +179,12 @@ static int state_key(void *user, const char *section, const char *key,
 
 	if (section[0])
 		return 0;
-	for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
+	/* From the field after the last one: md writes them in order. */
+	for (size_t k = 0, i = r->next; k < ARRAY_SIZE(fields); k++,
+	     i = (i + 1) % ARRAY_SIZE(fields))
 		if (!strcmp(key, fields[i].key)) {
 			int e = field_read(&fields[i], r->c, value);
+			r->next = (i + 1) % ARRAY_SIZE(fields);
 			if (e == -ENOMEM)
 				return err_set(err, ENOMEM, "%s", r->path);
 			if (e < 0)
@@ -186,7 +201,7 @@ static int state_read(struct store *s, int dfd, const char *id,
 		      struct container *c, struct md_err *err)
 {
 	char path[PATH_MAX + 100];
-	struct state_read r = { c, path };
+	struct state_read r = { c, path, 0 };
 	cleanup_free char *buf = NULL;
 	size_t len;
 
@@ -219,6 +234,12 @@ static int state_read(struct store *s, int dfd, const char *id,
 	return 0;
 }
 
+void container_state_ini(const struct container *c, struct ini_out *o)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
+		field_write(o, &fields[i], c);
+}
+
 /* Writes c's state into dfd (containers/ID), whose lock the caller
  * holds. */
 static int state_write(int dfd, const struct container *c, int durable,
@@ -227,8 +248,7 @@ static int state_write(int dfd, const struct container *c, int durable,
 	struct ini_out o = { 0 };
 	int r;
 
-	for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
-		field_write(&o, &fields[i], c);
+	container_state_ini(c, &o);
 	r = o.oom ? err_set(err, ENOMEM, "container %s", c->id) :
 		file_exchange_at(dfd, "state.ini", "state.ini.old", o.buf, o.len,
 				 0644, durable, err);
@@ -403,7 +423,7 @@ int container_load(struct store *s, const char *id, struct container *c,
 	if (flock(dfd, LOCK_SH) < 0)
 		return err_set(err, errno, "container %s", id);
 	r = state_read(s, dfd, id, c, err);
-	flock(dfd, LOCK_UN);
+	/* (the lock goes with dfd, or settle changes it: no unlock call) */
 	if (r < 0)
 		return err->errnum == ENOENT ? no_such(err, id) : -1;
 	if ((r = settle(s, dfd, c, err)) != 0) {
@@ -532,7 +552,8 @@ void container_free(struct container *c)
 	free(c->env);
 	free(c->user);
 	free(c->workdir);
-	c->command = c->env = c->user = c->workdir = NULL;
+	free(c->mounts);
+	c->command = c->env = c->user = c->workdir = c->mounts = NULL;
 	if (c->watch_fd > 0)
 		close(c->watch_fd);
 	c->watch_fd = 0;

@@ -17,4 +17,10 @@ void table_row(struct table *t, const char *const *cols);
 int table_print(struct table *t, FILE *f);
 void table_free(struct table *t);
 
+/* Writes text as Docker's tabwriter does (Go's text/tabwriter, minimum
+ * width 10, padding 3, spaces): the tab-terminated cells of consecutive
+ * lines line up in columns as wide as their widest cell plus 3; a line's
+ * last cell is not padded. Widths count UTF-8 characters. */
+int table_align(const char *text, size_t len, FILE *f);
+
 #endif

@@ -116,6 +116,10 @@ char *file_read_at(int dirfd, const char *path, size_t max, size_t *len,
 		if (r == 0)
 			break;
 		n += r;
+		/* All it had when asked: no read to find its end (procfs
+		 * files say 0 and are read to the end). */
+		if (st.st_size > 0 && n == (size_t)st.st_size)
+			break;
 	}
 	buf[n] = 0;
 	if (len)
@@ -379,6 +383,45 @@ int rm_rf_at(int dirfd, const char *name)
 	return 0;
 }
 
+/* The bytes of the files under dirfd (a directory fd, closed here), as
+ * Docker sums a container's changes: regular files and symlinks (a hard
+ * link as often as it is met). Below depth levels nothing is counted:
+ * an fd per level is open meanwhile. */
+static int64_t dir_size(int dirfd, int depth)
+{
+	DIR *d = fdopendir(dirfd);
+	struct dirent *de;
+	struct stat st;
+	int64_t total = 0;
+	int fd;
+
+	if (!d) {
+		close(dirfd);
+		return 0;
+	}
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode))
+			total += st.st_size;
+		else if (S_ISDIR(st.st_mode) && depth > 0 &&
+			 (fd = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY |
+				      O_NOFOLLOW | O_CLOEXEC)) >= 0)
+			total += dir_size(fd, depth - 1);
+	}
+	closedir(d);
+	return total;
+}
+
+int64_t tree_size_at(int dirfd, const char *path)
+{
+	int fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+			O_CLOEXEC);
+
+	return fd < 0 ? -1 : dir_size(fd, 256);
+}
+
 void hex_encode(char *out, const unsigned char *in, size_t n)
 {
 	static const char hx[] = "0123456789abcdef";
@@ -525,24 +568,49 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
 
 int rfc3339_parse(const char *s, int64_t *sec)
 {
-	int y, mo, d, h, mi, se, n = 0;
+	long ns;
+
+	return rfc3339_parse_ns(s, sec, &ns);
+}
+
+/* n digits at s as a number, or -1. */
+static int digits(const char *s, int n)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + s[i] - '0';
+	}
+	return v;
+}
+
+int rfc3339_parse_ns(const char *s, int64_t *sec, long *nsec)
+{
+	/* (no sscanf: md-ps reads a few times per container) */
+	int y = digits(s, 4), mo, d, h, mi, se, oh, om;
+	long ns = 0, scale = 100000000;
 	int64_t t;
 
-	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &se,
-		   &n) != 6 || n != 19)
+	if (y < 0 || s[4] != '-' || (mo = digits(s + 5, 2)) < 0 || s[7] != '-' ||
+	    (d = digits(s + 8, 2)) < 0 || s[10] != 'T' ||
+	    (h = digits(s + 11, 2)) < 0 || s[13] != ':' ||
+	    (mi = digits(s + 14, 2)) < 0 || s[16] != ':' ||
+	    (se = digits(s + 17, 2)) < 0)
 		return -1;
 	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
 		return -1;
-	s += n;
+	s += 19;
 	if (*s == '.')
-		for (s++; *s >= '0' && *s <= '9'; s++)
-			;
+		for (s++; *s >= '0' && *s <= '9'; s++, scale /= 10)
+			ns += (*s - '0') * scale;
 	t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
 	if (*s == 'Z' || *s == 'z') {
 		s++;
 	} else if (*s == '+' || *s == '-') {
-		int oh, om;
-		if (sscanf(s + 1, "%2d:%2d", &oh, &om) != 2)
+		if ((oh = digits(s + 1, 2)) < 0 || s[3] != ':' ||
+		    (om = digits(s + 4, 2)) < 0)
 			return -1;
 		t -= (*s == '+' ? 1 : -1) * (oh * 3600 + om * 60);
 		s += 6;
@@ -552,6 +620,7 @@ int rfc3339_parse(const char *s, int64_t *sec)
 	if (*s)
 		return -1;
 	*sec = t;
+	*nsec = ns;
 	return 0;
 }
 

@@ -56,6 +56,10 @@ int rm_rf_at(int dirfd, const char *name);
 /* Empties the directory dirfd/name, which stays. */
 int rm_contents_at(int dirfd, const char *name);
 
+/* Bytes in the regular files and symlinks under dirfd/path (256
+ * levels deep at most), or -1 if it cannot be opened. */
+int64_t tree_size_at(int dirfd, const char *path);
+
 void hex_encode(char *out, const unsigned char *in, size_t n);
 int is_hex(const char *s, size_t n);
 
@@ -70,6 +74,8 @@ void human_size(char *out, size_t outlen, uint64_t bytes);
 void human_duration(char *out, size_t outlen, int64_t seconds);
 /* RFC 3339 with nanoseconds; returns -1 on bad input. */
 int rfc3339_parse(const char *s, int64_t *sec);
+/* The same to the nanosecond. */
+int rfc3339_parse_ns(const char *s, int64_t *sec, long *nsec);
 void rfc3339_format(char *out, size_t outlen, int64_t sec, long nsec);
 
 /* A stop signal (INT, TERM, HUP, QUIT) that an applet's handler took:

@@ -60,6 +60,31 @@ static void compat(const char *env, int want, const char *want_bad)
 	}
 }
 
+static void t3339(const char *s, int ok, int64_t sec, long ns)
+{
+	int64_t gs = -1;
+	long gn = -1;
+	int r = rfc3339_parse_ns(s, &gs, &gn);
+
+	if ((r == 0) != ok || (ok && (gs != sec || gn != ns))) {
+		fails++;
+		printf("FAIL rfc3339_parse_ns(\"%s\"): %d %lld %ld\n", s, r,
+		       (long long)gs, gn);
+	}
+}
+
+static void dur(int64_t s, const char *want)
+{
+	char out[64];
+
+	human_duration(out, sizeof(out), s);
+	if (strcmp(out, want)) {
+		fails++;
+		printf("FAIL human_duration(%lld): %s, want %s\n", (long long)s,
+		       out, want);
+	}
+}
+
 int main(void)
 {
 	sig("KILL", SIGKILL);
@@ -86,6 +111,32 @@ int main(void)
 	sig("RTMAX-15", -1);
 	sig("KILL ", -1);
 	sig("SIGVERYLONGNAMEINDEED", -1);
+	t3339("2026-12-02T16:04:21.392230595Z", 1, 1796227461, 392230595);
+	t3339("2026-12-02T16:04:21Z", 1, 1796227461, 0);
+	t3339("2026-12-02T16:04:21.5+01:00", 1, 1796227461 - 3600, 500000000);
+	t3339("1970-01-01T00:00:00Z", 1, 0, 0);
+	t3339("2026-12-02 16:04:21Z", 0, 0, 0);
+	t3339("2026-12-02T16:04:21", 0, 0, 0);
+	t3339("2026-13-02T16:04:21Z", 0, 0, 0);
+	t3339("2026-12-02T16:04:2", 0, 0, 0);
+	t3339("", 0, 0, 0);
+	t3339("2026-12-02T16:04:21Zx", 0, 0, 0);
+	/* Docker's HumanDuration, as md-ps prints it */
+	dur(0, "Less than a second");
+	dur(-3, "Less than a second");
+	dur(1, "1 second");
+	dur(59, "59 seconds");
+	dur(60, "About a minute");
+	dur(119, "About a minute");
+	dur(120, "2 minutes");
+	dur(3599, "59 minutes");
+	dur(3600, "About an hour");
+	dur(2 * 3600, "2 hours");
+	dur(47 * 3600, "47 hours");
+	dur(48 * 3600, "2 days");
+	dur(14 * 86400, "2 weeks");
+	dur(60 * 86400, "2 months");
+	dur(3 * 365 * 86400, "3 years");
 	ok("0", INT64_MIN, INT64_MAX, 0);
 	ok("512", INT64_MIN, INT64_MAX, 512);
 	ok("+7", INT64_MIN, INT64_MAX, 7);
