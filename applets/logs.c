@@ -256,16 +256,21 @@ int logs_main(int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return applet_usage_error("requires exactly 1 argument");
-	if (store_open(&s, STORE_READ, &err) < 0 ||
-	    container_lookup(&s, argv[optind], &c, &err) < 0)
+	if (store_open(&s, STORE_READ, &err) < 0)
 		return applet_fail(&err);
+	/* As docker logs: a missing container, or one without a log, is 1. */
+	if (container_lookup(&s, argv[optind], &c, &err) < 0) {
+		applet_fail(&err);
+		return err.errnum == ENOENT ? 1 : 125;
+	}
 	snprintf(dir, sizeof(dir), "containers/%s", c.id);
 	dirfd = openat(s.fd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0 || faccessat(dirfd, LOG_NAME, F_OK, AT_SYMLINK_NOFOLLOW) < 0) {
 		container_free(&c);
-		return applet_failf("%s ran in the foreground: its output went to "
-				    "md-run's own stdout and stderr, not to a log",
-				    argv[optind]);
+		applet_failf("%s ran in the foreground: its output went to "
+			     "md-run's own stdout and stderr, not to a log",
+			     argv[optind]);
+		return 1;
 	}
 	if (tail >= 0) {
 		rd.counting = 1;
