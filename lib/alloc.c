@@ -171,7 +171,9 @@ void *calloc(size_t n, size_t m)
 		errno = ENOMEM;
 		return NULL;
 	}
-	if ((p = malloc(n * m)))
+	/* A mapping of its own comes zeroed: its pages stay untouched (and
+	 * out of the RSS) until used. */
+	if ((p = malloc(n * m)) && class_of(n * m) != NCLASS)
 		memset(p, 0, n * m);
 	return p;
 }

@@ -2,11 +2,25 @@
  * (diff_id) -> tar -> a staging directory under tmp/, renamed to
  * layers/HEX once both digests are checked. A rename onto an existing
  * layer fails, so two processes importing the same layer both succeed and
- * the layer is stored once. */
+ * the layer is stored once.
+ *
+ * Two threads per layer. The caller's thread (the producer: md-pull's
+ * layer worker, md-import's and md-load's main thread) hashes the blob and
+ * inflates it straight into the free slots of a ring (ring.h); the
+ * sink's own thread (the consumer) hashes the tar stream and unpacks it,
+ * making the files. Inflate and file creation each take about half of a
+ * layer's time, so on two cores they overlap instead of adding up.
+ *
+ * What the threads share: the ring (its own lock), and cerr, the
+ * consumer's error, written before ring_fail and read by the producer
+ * after ring_slot has returned NULL, or after the join. The consumer alone
+ * touches diff, diff_bytes and up until it is joined; the producer the
+ * rest. The ring's slots change hands as ring.h says. */
 #include "store.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,9 +30,15 @@
 
 #include "gunzip.h"
 #include "ini.h"
+#include "ring.h"
 #include "sha256.h"
 #include "unpack.h"
 #include "util.h"
+
+/* 512 KiB in flight per layer: enough to ride out a slow file or a slow
+ * read, small enough for two layers at once within md-pull's 4 MiB. */
+#define RING_SLOTS 8
+#define RING_SLOT (64 << 10)
 
 enum { KIND_UNKNOWN, KIND_PLAIN, KIND_GZIP };
 
@@ -34,8 +54,68 @@ struct layer_sink {
 	uint64_t blob_bytes, diff_bytes, size;
 	struct unpack up;
 	struct gunzip gz;
+	/* The two threads (see the top of this file). */
+	struct ring ring;
+	unsigned char *slot;	/* the producer's slot being filled */
+	size_t fill;		/* bytes in it */
+	pthread_t consumer;
+	int running;		/* consumer started and not yet joined */
+	int cfailed;		/* the consumer stopped on cerr */
+	struct md_err cerr;
 };
 
+/* The consumer: every filled slot into the diff_id hash and the tar
+ * reader, in order. After a failure it takes no more (ring_fail). */
+static void *consume(void *arg)
+{
+	struct layer_sink *ls = arg;
+	const unsigned char *p;
+	size_t len;
+
+	while ((p = ring_get(&ls->ring, &len))) {
+		sha256_update(&ls->diff, p, len);
+		ls->diff_bytes += len;
+		if (unpack_feed(&ls->up, p, len, &ls->cerr) < 0) {
+			ls->cfailed = 1;
+			ring_release(&ls->ring);
+			ring_fail(&ls->ring);
+			break;
+		}
+		ring_release(&ls->ring);
+	}
+	return NULL;
+}
+
+/* Ends the consumer: after what was put (close) or at once (abort).
+ * -1 with err set if it failed. */
+static int consumer_stop(struct layer_sink *ls, int abort, struct md_err *err)
+{
+	if (ls->running) {
+		if (abort)
+			ring_abort(&ls->ring);
+		else
+			ring_close(&ls->ring);
+		pthread_join(ls->consumer, NULL);
+		ls->running = 0;
+	}
+	if (ls->cfailed && err)
+		*err = ls->cerr;
+	return ls->cfailed ? -1 : 0;
+}
+
+static int consumer_start(struct layer_sink *ls, struct md_err *err)
+{
+	int e;
+
+	if (ring_init(&ls->ring, RING_SLOTS, RING_SLOT) < 0)
+		return err_set(err, errno, "layer");
+	ls->slot = ring_slot(&ls->ring);	/* all free: never waits */
+	e = pthread_create(&ls->consumer, NULL, consume, ls);
+	if (e)
+		return err_set(err, e, "layer: thread");
+	ls->running = 1;
+	return 0;
+}
 
 struct layer_sink *layer_sink_new(struct store *s, struct md_err *err)
 {
@@ -70,6 +150,10 @@ struct layer_sink *layer_sink_new(struct store *s, struct md_err *err)
 	sha256_init(&ls->blob);
 	sha256_init(&ls->diff);
 	unpack_init(&ls->up, ls->rootfd);
+	if (consumer_start(ls, err) < 0) {
+		layer_sink_free(ls);
+		return NULL;
+	}
 	return ls;
 }
 
@@ -77,6 +161,8 @@ void layer_sink_free(struct layer_sink *ls)
 {
 	if (!ls)
 		return;
+	consumer_stop(ls, 1, NULL);
+	ring_free(&ls->ring);
 	if (!ls->ended) {
 		unpack_free(&ls->up);
 		if (ls->kind == KIND_GZIP)
@@ -91,15 +177,46 @@ void layer_sink_free(struct layer_sink *ls)
 	free(ls);
 }
 
-/* Uncompressed tar bytes: hashed for the diff_id, then unpacked. */
+/* The producer's slot is full: hands it over and takes the next free one.
+ * -1 if the consumer has failed (its error). */
+static int next_slot(struct layer_sink *ls, struct md_err *err)
+{
+	ring_put(&ls->ring, ls->fill);
+	ls->fill = 0;
+	ls->slot = ring_slot(&ls->ring);
+	if (!ls->slot) {	/* the consumer failed: cerr is set */
+		*err = ls->cerr;
+		return -1;
+	}
+	return 0;
+}
+
+/* Uncompressed tar bytes into the ring. Inflate writes them in place
+ * (the gunzip window is the slot's free part); plain layers are copied. */
 static int tar_bytes(void *user, const void *buf, size_t len,
 		     struct md_err *err)
 {
 	struct layer_sink *ls = user;
+	const unsigned char *p = buf;
 
-	sha256_update(&ls->diff, buf, len);
-	ls->diff_bytes += len;
-	return unpack_feed(&ls->up, buf, len, err);
+	if (p == ls->slot + ls->fill) {
+		ls->fill += len;
+		len = 0;
+	}
+	for (;;) {
+		size_t n = RING_SLOT - ls->fill < len ? RING_SLOT - ls->fill : len;
+		memcpy(ls->slot + ls->fill, p, n);
+		ls->fill += n;
+		p += n;
+		len -= n;
+		if (ls->fill == RING_SLOT && next_slot(ls, err) < 0)
+			return -1;
+		if (!len)
+			break;
+	}
+	if (ls->kind == KIND_GZIP)
+		gunzip_window(&ls->gz, ls->slot + ls->fill, RING_SLOT - ls->fill);
+	return 0;
 }
 
 static int pick_kind(struct layer_sink *ls, struct md_err *err)
@@ -110,6 +227,7 @@ static int pick_kind(struct layer_sink *ls, struct md_err *err)
 		if (gunzip_init(&ls->gz, err) < 0)
 			return -1;
 		ls->kind = KIND_GZIP;
+		gunzip_window(&ls->gz, ls->slot + ls->fill, RING_SLOT - ls->fill);
 	} else if (ls->headlen == 4 && !memcmp(ls->head, zstd, 4)) {
 		return err_set(err, 0, "zstd-compressed layers are not supported");
 	} else {
@@ -159,12 +277,19 @@ int layer_sink_end(struct layer_sink *ls, char *digest, char *diff_id,
 		}
 		if (ls->kind == KIND_GZIP && gunzip_finish(&ls->gz, err) < 0)
 			return -1;
-		if (unpack_finish(&ls->up, err) < 0)
+		/* The last slot, then all of it unpacked: the consumer's
+		 * state is the producer's from here on. */
+		if (ls->fill)
+			ring_put(&ls->ring, ls->fill);
+		ls->fill = 0;
+		if (consumer_stop(ls, 0, err) < 0 ||
+		    unpack_finish(&ls->up, err) < 0)
 			return -1;
 		sha256_final_str(&ls->blob, ls->digest);
 		sha256_final_str(&ls->diff, ls->diff_id);
 		ls->size = ls->up.bytes;
 		/* Drop the stream state: a caller may hold many ended sinks. */
+		ring_free(&ls->ring);
 		unpack_free(&ls->up);
 		if (ls->kind == KIND_GZIP)
 			gunzip_end(&ls->gz);
