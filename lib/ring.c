@@ -135,3 +135,13 @@ void ring_fail(struct ring *r)
 	pthread_cond_signal(&r->freed);
 	pthread_mutex_unlock(&r->mu);
 }
+
+int ring_aborted(struct ring *r)
+{
+	int a;
+
+	pthread_mutex_lock(&r->mu);
+	a = r->aborted;
+	pthread_mutex_unlock(&r->mu);
+	return a;
+}

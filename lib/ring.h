@@ -8,8 +8,9 @@
  * consumer has failed), fill it, ring_put(len); at the end ring_close, or
  * ring_abort to stop the consumer without its draining the rest.
  * Consumer: ring_get (waits for a filled slot; NULL after the last slot of
- * a closed ring, or once aborted), use it, ring_release; ring_fail to say
- * it will take no more (the producer's ring_slot then returns NULL). Each
+ * a closed ring, or once aborted: ring_aborted tells which), use it,
+ * ring_release; ring_fail to say it will take no more (the producer's
+ * ring_slot then returns NULL). Each
  * side calls only its own functions; ring_init and ring_free run while no
  * other thread uses the ring. */
 #ifndef MD_RING_H
@@ -48,5 +49,8 @@ void ring_abort(struct ring *r);
 const unsigned char *ring_get(struct ring *r, size_t *len);
 void ring_release(struct ring *r);
 void ring_fail(struct ring *r);
+/* After ring_get returned NULL: 1 if the producer aborted, 0 if it
+ * closed the ring and all was taken. */
+int ring_aborted(struct ring *r);
 
 #endif
