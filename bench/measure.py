@@ -14,17 +14,23 @@ of the wall time, and the best of 3 runs is kept. With --targets, a last
 line gives the second row (a peer) over md and md over the limit row,
 against the targets of issue 9: peer/md >= 1.5x, md/limit <= 1.5x.
 """
-import os, statistics, subprocess, sys
+import os, shlex, statistics, subprocess, sys
 
 RUSAGE = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                       "../build/bench/rusage")
 
 def run_once(setup, cmd, limit):
-    """Times cmd (a shell command; "exec" in front of the measured program
-    keeps the shell out of the figures) through the rusage launcher."""
+    """Times cmd through the rusage launcher: a shell command, or, with
+    "exec " in front, a program run without a shell (its output thrown
+    away), so that the shell is in neither its time nor its peak RSS (a
+    process's peak RSS counts the program it was before an exec)."""
     if setup:
         subprocess.run(setup, shell=True, check=True)
-    p = subprocess.run([RUSAGE, "/bin/sh", "-c", cmd], text=True,
+    if cmd.startswith("exec "):
+        argv = shlex.split(cmd[5:])
+    else:
+        argv = ["/bin/sh", "-c", cmd]
+    p = subprocess.run([RUSAGE] + argv, text=True,
                        stdout=subprocess.PIPE if limit else subprocess.DEVNULL,
                        stderr=subprocess.PIPE)
     if p.returncode != 0:

@@ -42,12 +42,34 @@
 #include "unpack.h"
 #include "util.h"
 
-/* In flight per layer: 256 KiB of blob, 512 KiB of tar, enough to ride out
- * a slow file or a slow read, small enough for two layers at once within
- * md-pull's 4 MiB. */
+/* In flight per layer: 4 slots of blob, 8 of tar, 64 KiB each (768 KiB
+ * in all), enough to ride out a slow file or a slow read. When more than
+ * two layers stream at once (layer_sink_share), their slots shrink: all
+ * sinks keep at most 1.5 MiB in flight, less 128 KiB for each sink past
+ * the second (each also has its connection, stacks and state), so that
+ * md-pull stays well within its 4 MiB whatever the number of workers. */
 #define ZRING_SLOTS 4
 #define TRING_SLOTS 8
-#define RING_SLOT (64 << 10)
+#define SLOT_MAX (64 << 10)
+#define SLOT_MIN (8 << 10)
+
+/* Set before the threads that make sinks start (pthread_create orders
+ * it before their reads), never while they run. */
+static size_t slot_size = SLOT_MAX;
+
+void layer_sink_share(unsigned n)
+{
+	size_t all = (ZRING_SLOTS + TRING_SLOTS) * SLOT_MAX * 2, s;
+
+	if (n <= 2) {
+		slot_size = SLOT_MAX;
+		return;
+	}
+	all = (n - 2) * (128 << 10) < all / 2 ? all - (n - 2) * (128 << 10) :
+	      all / 2;
+	s = all / n / (ZRING_SLOTS + TRING_SLOTS) & ~(size_t)4095;
+	slot_size = s < SLOT_MIN ? SLOT_MIN : s;
+}
 
 enum { KIND_UNKNOWN, KIND_PLAIN, KIND_GZIP };
 
@@ -60,6 +82,7 @@ struct layer_sink {
 	struct sha256 blob;
 	uint64_t blob_bytes, size;
 	struct ring zring, tring;
+	size_t slot;		/* bytes per slot of either */
 	pthread_t inflater, unpacker;
 	int threads;		/* started and not yet joined */
 	unsigned char *zslot;	/* the slot of zring being filled */
@@ -130,19 +153,19 @@ static int tar_bytes(void *user, const void *buf, size_t len,
 		len = 0;
 	}
 	for (;;) {
-		size_t n = RING_SLOT - ls->tfill < len ? RING_SLOT - ls->tfill : len;
+		size_t n = ls->slot - ls->tfill < len ? ls->slot - ls->tfill : len;
 		memcpy(ls->tslot + ls->tfill, p, n);
 		ls->tfill += n;
 		p += n;
 		len -= n;
-		if (ls->tfill == RING_SLOT && next_tslot(ls, err) < 0)
+		if (ls->tfill == ls->slot && next_tslot(ls, err) < 0)
 			return -1;
 		if (!len)
 			break;
 	}
 	if (ls->kind == KIND_GZIP)
 		gunzip_window(&ls->gz, ls->tslot + ls->tfill,
-			      RING_SLOT - ls->tfill);
+			      ls->slot - ls->tfill);
 	return 0;
 }
 
@@ -155,7 +178,7 @@ static int pick_kind(struct layer_sink *ls, struct md_err *err)
 			return -1;
 		ls->kind = KIND_GZIP;
 		gunzip_window(&ls->gz, ls->tslot + ls->tfill,
-			      RING_SLOT - ls->tfill);
+			      ls->slot - ls->tfill);
 	} else if (ls->headlen == 4 && !memcmp(ls->head, zstd, 4)) {
 		return err_set(err, 0, "zstd-compressed layers are not supported");
 	} else {
@@ -240,8 +263,9 @@ static int threads_start(struct layer_sink *ls, struct md_err *err)
 {
 	int e;
 
-	if (ring_init(&ls->zring, ZRING_SLOTS, RING_SLOT) < 0 ||
-	    ring_init(&ls->tring, TRING_SLOTS, RING_SLOT) < 0)
+	ls->slot = slot_size;
+	if (ring_init(&ls->zring, ZRING_SLOTS, ls->slot) < 0 ||
+	    ring_init(&ls->tring, TRING_SLOTS, ls->slot) < 0)
 		return err_set(err, errno, "layer");
 	/* All slots are free: these never wait. */
 	ls->zslot = ring_slot(&ls->zring);
@@ -363,12 +387,12 @@ int layer_sink_write(struct layer_sink *ls, const void *buf, size_t len,
 	sha256_update(&ls->blob, buf, len);
 	ls->blob_bytes += len;
 	while (len) {
-		size_t n = RING_SLOT - ls->zfill < len ? RING_SLOT - ls->zfill : len;
+		size_t n = ls->slot - ls->zfill < len ? ls->slot - ls->zfill : len;
 		memcpy(ls->zslot + ls->zfill, p, n);
 		ls->zfill += n;
 		p += n;
 		len -= n;
-		if (ls->zfill < RING_SLOT)
+		if (ls->zfill < ls->slot)
 			break;
 		ring_put(&ls->zring, ls->zfill);
 		ls->zfill = 0;

@@ -251,6 +251,7 @@ static int pull_layers(struct puller *p, struct md_err *err)
 		n = PULL_WORKERS_MAX;
 	if (n > p->njobs)
 		n = p->njobs;
+	layer_sink_share(n);
 	for (size_t i = 0; i < n; i++)
 		if (pthread_create(&th[i], NULL, worker, p)) {
 			n = i;
