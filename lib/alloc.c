@@ -9,9 +9,9 @@
  * free. Each block has a 16-byte header with its class (or its mapping's
  * size); blocks are 16-byte aligned.
  *
- * Threads: md-pull's layer workers allocate at the same time, so one
- * mutex guards the free lists and the chunk being carved (mappings need
- * none). Per-thread caches would not pay: md allocates little while it
+ * Threads: md-pull's layer workers, and each layer's inflate and unpack
+ * threads (lib/layer.c), allocate at the same time, so one mutex guards
+ * the free lists and the chunk being carved (mappings need none). Per-thread caches would not pay: md allocates little while it
  * streams, and an uncontended lock costs a few nanoseconds.
  *
  * Processes: md never shares its memory with another process (no
