@@ -365,6 +365,16 @@ void http_client_free(struct http_client *c)
 	c->http_proxy = c->https_proxy = c->no_proxy = NULL;
 }
 
+void http_client_take_idle(struct http_client *dst, struct http_client *src)
+{
+	for (int i = 0; i < HTTP_CONNS; i++) {
+		if (!dst->idle[i]) {
+			dst->idle[i] = src->idle[i];
+			src->idle[i] = NULL;
+		}
+	}
+}
+
 /* An idle connection for key, if one is still open. */
 static struct http_conn *take_idle(struct http_client *cl, const char *key)
 {

@@ -215,6 +215,12 @@ static void *worker(void *arg)
 	struct md_err err;
 
 	registry_clone(&reg, p->reg);
+	/* The first worker takes the connection the manifest came over:
+	 * one TLS handshake fewer before the first layer. p->reg is the
+	 * workers' alone while pull_layers waits for them. */
+	pthread_mutex_lock(&p->mu);
+	http_client_take_idle(&reg.hc, &p->reg->hc);
+	pthread_mutex_unlock(&p->mu);
 	for (;;) {
 		struct job *j = NULL;
 		int left;
