@@ -19,10 +19,10 @@
  * marked below: the caller's, the inflater's (kind, head, gz, tslot,
  * tfill, ifailed, ierr) and the unpacker's (diff, diff_bytes, up,
  * ufailed, uerr); a thread's fields are read by the caller only after it
- * has joined that thread. The exception: a stage that fails sets its
- * error, then tells the stage before it through ring_fail, whose lock
- * carries the error along; each stage stops at once, so the caller sees
- * the first failure from ring_slot, and reads the error then. */
+ * has joined that thread. A stage that fails sets its error, then stops
+ * the stage before it with ring_fail and the one after it with
+ * ring_abort; the caller learns of it from ring_slot (NULL) or at the
+ * end, and reads the errors once it has joined both threads. */
 #include "store.h"
 
 #include <errno.h>
