@@ -449,7 +449,9 @@ static int write_layer_ini(struct layer_sink *ls, const char *diff_id,
 	ini_kv(&o, "digest", digest);
 	ini_kvf(&o, "size", "%llu", (unsigned long long)ls->size);
 	ini_kvf(&o, "tar_size", "%llu", (unsigned long long)ls->diff_bytes);
-	r = ini_out_write_at(&o, ls->dirfd, "layer.ini", 0644, err);
+	/* Not synced here: the syncfs before the commit covers it (an fsync
+	 * would be one more journal commit to wait for). */
+	r = ini_out_replace_at(&o, ls->dirfd, "layer.ini", 0644, 0, err);
 	ini_out_free(&o);
 	return r;
 }
