@@ -9,17 +9,19 @@
  * free. Each block has a 16-byte header with its class (or its mapping's
  * size); blocks are 16-byte aligned.
  *
- * Threads: md-pull's layer workers allocate at the same time, so one
- * mutex guards the free lists and the chunk being carved (mappings need
- * none). Per-thread caches would not pay: md allocates little while it
- * streams, and an uncontended lock costs a few nanoseconds.
+ * Threads: md-pull's layer workers, and each layer's inflate and unpack
+ * threads (lib/layer.c), allocate at the same time, so one mutex guards
+ * the free lists and the chunk being carved (mappings need none).
+ * Per-thread caches would not pay: md allocates little while it streams,
+ * and an uncontended lock costs a few nanoseconds.
  *
  * Processes: md never shares its memory with another process (no
  * CLONE_VM): md-run's child and md-run --rm's remover are copies, and
  * each allocates from its own copy of the lists. A copy taken while
  * another thread held the lock would keep it held forever: md forks and
  * clones only while it has one thread (md-run and md-rm do not start
- * threads; md-pull's workers end before md-pull returns).
+ * threads; md-pull's workers, and a layer's threads, end before md-pull
+ * returns).
  *
  * Inside musl: FILE (fopen, fdopen) and DIR (opendir) come from here, as
  * do strdup, getline and the like. musl's own internal allocations
@@ -171,7 +173,9 @@ void *calloc(size_t n, size_t m)
 		errno = ENOMEM;
 		return NULL;
 	}
-	if ((p = malloc(n * m)))
+	/* A mapping of its own comes zeroed: its pages stay untouched (and
+	 * out of the RSS) until used. */
+	if ((p = malloc(n * m)) && class_of(n * m) != NCLASS)
 		memset(p, 0, n * m);
 	return p;
 }

@@ -3,6 +3,8 @@
  * input, so zlib never sees anything but deflate data. */
 #include "gunzip.h"
 
+#include "crc32.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <string.h>
@@ -35,7 +37,7 @@ int gunzip_init(struct gunzip *g, struct md_err *err)
 {
 	int rc;
 
-	memset(g, 0, offsetof(struct gunzip, out));
+	memset(g, 0, offsetof(struct gunzip, out));	/* no window lent */
 	/* Negative window bits: raw deflate, we own the gzip framing. */
 	rc = inflateInit2(&g->zs, -15);
 	if (rc != Z_OK)
@@ -51,6 +53,12 @@ void gunzip_end(struct gunzip *g)
 	if (g->zinit)
 		inflateEnd(&g->zs);
 	g->zinit = 0;
+}
+
+void gunzip_window(struct gunzip *g, void *buf, size_t len)
+{
+	g->win = buf;
+	g->winlen = len;
 }
 
 static void set_state(struct gunzip *g, int state)
@@ -196,25 +204,33 @@ static int inflate_step(struct gunzip *g, const unsigned char **p,
 			const unsigned char *end, gunzip_out_fn fn, void *user,
 			struct md_err *err)
 {
-	size_t avail = end - *p, got;
+	size_t avail = end - *p, got, room;
+	unsigned char *out;
 	int rc;
 
 	g->zs.next_in = (unsigned char *)*p;
 	g->zs.avail_in = avail > UINT_MAX ? UINT_MAX : avail;
 	do {
-		g->zs.next_out = g->out;
-		g->zs.avail_out = sizeof(g->out);
+		out = g->winlen ? g->win : g->out;
+		room = g->winlen ? g->winlen : sizeof(g->out);
+		g->zs.next_out = out;
+		g->zs.avail_out = room > UINT_MAX ? UINT_MAX : room;
+		room = g->zs.avail_out;
 		rc = inflate(&g->zs, Z_NO_FLUSH);
 		if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR)
 			return err_set(err, rc == Z_MEM_ERROR ? ENOMEM : 0,
 				       "gzip: corrupt data: %s",
 				       g->zs.msg ? g->zs.msg : "inflate error");
-		got = sizeof(g->out) - g->zs.avail_out;
+		got = room - g->zs.avail_out;
 		*p = g->zs.next_in;
+		if (g->winlen) {	/* the lent bytes are used up as written */
+			g->win += got;
+			g->winlen -= got;
+		}
 		if (got) {
-			g->crc = crc32(g->crc, g->out, got);
+			g->crc = crc32_update(g->crc, out, got);
 			g->isize += got;
-			if (fn(user, g->out, got, err) < 0)
+			if (fn(user, out, got, err) < 0)
 				return -1;
 		}
 		/* Cannot happen with a fresh output buffer; would spin. */

@@ -133,15 +133,18 @@ static ssize_t conn_read(struct http_conn *c, void *buf, size_t len,
 {
 	if (c->tls)
 		return tls_read(c->tls, buf, len, err);
+	/* Non-blocking: a wait (bounded) only when nothing is there. */
 	for (;;) {
-		ssize_t n;
-		if (fd_wait(c->fd, POLLIN, c->timeout_ms) < 0)
-			return io_fail(err, errno, c->timeout_ms, "read from",
-				       c->name);
-		if ((n = read(c->fd, buf, len)) >= 0)
+		ssize_t n = read(c->fd, buf, len);
+		if (n >= 0)
 			return n;
-		if (errno != EINTR && errno != EAGAIN)
+		if (errno == EAGAIN) {
+			if (fd_wait(c->fd, POLLIN, c->timeout_ms) < 0)
+				return io_fail(err, errno, c->timeout_ms,
+					       "read from", c->name);
+		} else if (errno != EINTR) {
 			return io_fail(err, errno, 0, "read from", c->name);
+		}
 	}
 }
 
@@ -362,6 +365,16 @@ void http_client_free(struct http_client *c)
 	c->http_proxy = c->https_proxy = c->no_proxy = NULL;
 }
 
+void http_client_take_idle(struct http_client *dst, struct http_client *src)
+{
+	for (int i = 0; i < HTTP_CONNS; i++) {
+		if (!dst->idle[i]) {
+			dst->idle[i] = src->idle[i];
+			src->idle[i] = NULL;
+		}
+	}
+}
+
 /* An idle connection for key, if one is still open. */
 static struct http_conn *take_idle(struct http_client *cl, const char *key)
 {
@@ -373,7 +386,7 @@ static struct http_conn *take_idle(struct http_client *cl, const char *key)
 		cl->idle[i] = NULL;
 		/* Readable while idle: closed by the server, or junk. */
 		p = (struct pollfd){ .fd = c->fd, .events = POLLIN };
-		if (poll(&p, 1, 0) != 0) {
+		if (poll(&p, 1, 0) != 0 || (c->tls && tls_pending(c->tls))) {
 			conn_close(c);
 			return NULL;
 		}

@@ -145,6 +145,9 @@ typedef int (*http_body_fn)(void *user, const void *buf, size_t len,
 void http_client_init(struct http_client *c);
 /* Closes idle connections and frees the settings. */
 void http_client_free(struct http_client *c);
+/* Moves src's idle connections to dst (to free slots; the rest stay):
+ * for another thread's client, never while src is in use. */
+void http_client_take_idle(struct http_client *dst, struct http_client *src);
 
 /* Sends one request and reads the response head into r; redirects are
  * returned as they are. On success the body must be read (or not) and

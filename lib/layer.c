@@ -2,11 +2,32 @@
  * (diff_id) -> tar -> a staging directory under tmp/, renamed to
  * layers/HEX once both digests are checked. A rename onto an existing
  * layer fails, so two processes importing the same layer both succeed and
- * the layer is stored once. */
+ * the layer is stored once.
+ *
+ * Three threads per layer, a pipeline through two rings (ring.h):
+ *   the caller's (md-pull's layer worker: with the socket reads and TLS;
+ *   md-import's and md-load's main thread: with the file reads) hashes
+ *   the blob and copies it into zring;
+ *   the inflater takes it from zring and inflates it (or copies a plain
+ *   tar) straight into the free slots of tring;
+ *   the unpacker hashes the tar stream and unpacks it, making the files.
+ * Inflate is the longest stage, about half of a layer's time, and now
+ * runs alone: the other two share the other core.
+ *
+ * What the threads share. The rings, each with its own lock, and their
+ * slots, which change hands as ring.h says. Each thread's own fields are
+ * marked below: the caller's, the inflater's (kind, head, gz, tslot,
+ * tfill, ifailed, ierr) and the unpacker's (diff, diff_bytes, up,
+ * ufailed, uerr); a thread's fields are read by the caller only after it
+ * has joined that thread. A stage that fails sets its error, then stops
+ * the stage before it with ring_fail and the one after it with
+ * ring_abort; the caller learns of it from ring_slot (NULL) or at the
+ * end, and reads the errors once it has joined both threads. */
 #include "store.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,9 +37,39 @@
 
 #include "gunzip.h"
 #include "ini.h"
+#include "ring.h"
 #include "sha256.h"
 #include "unpack.h"
 #include "util.h"
+
+/* In flight per layer: 4 slots of blob, 8 of tar, 64 KiB each (768 KiB
+ * in all), enough to ride out a slow file or a slow read. When more than
+ * two layers stream at once (layer_sink_share), their slots shrink: all
+ * sinks keep at most 1.5 MiB in flight, less 128 KiB for each sink past
+ * the second (each also has its connection, stacks and state), so that
+ * md-pull stays well within its 4 MiB whatever the number of workers. */
+#define ZRING_SLOTS 4
+#define TRING_SLOTS 8
+#define SLOT_MAX (64 << 10)
+#define SLOT_MIN (8 << 10)
+
+/* Set before the threads that make sinks start (pthread_create orders
+ * it before their reads), never while they run. */
+static size_t slot_size = SLOT_MAX;
+
+void layer_sink_share(unsigned n)
+{
+	size_t all = (ZRING_SLOTS + TRING_SLOTS) * SLOT_MAX * 2, s;
+
+	if (n <= 2) {
+		slot_size = SLOT_MAX;
+		return;
+	}
+	all = (n - 2) * (128 << 10) < all / 2 ? all - (n - 2) * (128 << 10) :
+	      all / 2;
+	s = all / n / (ZRING_SLOTS + TRING_SLOTS) & ~(size_t)4095;
+	slot_size = s < SLOT_MIN ? SLOT_MIN : s;
+}
 
 enum { KIND_UNKNOWN, KIND_PLAIN, KIND_GZIP };
 
@@ -26,16 +77,243 @@ struct layer_sink {
 	struct store *s;
 	char tmp[40];		/* tmp/NAME of the staging dir */
 	int dirfd, rootfd;
-	int kind, committed, ended;
+	int committed, ended;
 	char digest[DIGEST_LEN + 1], diff_id[DIGEST_LEN + 1];
+	struct sha256 blob;
+	uint64_t blob_bytes, size;
+	struct ring zring, tring;
+	size_t slot;		/* bytes per slot of either */
+	pthread_t inflater, unpacker;
+	int threads;		/* started and not yet joined */
+	unsigned char *zslot;	/* the slot of zring being filled */
+	size_t zfill;
+	/* The inflater's. */
+	int kind;
 	unsigned char head[4];
 	size_t headlen;
-	struct sha256 blob, diff;
-	uint64_t blob_bytes, diff_bytes, size;
-	struct unpack up;
 	struct gunzip gz;
+	unsigned char *tslot;	/* the slot of tring being filled */
+	size_t tfill;
+	int ifailed;
+	struct md_err ierr;
+	/* The unpacker's. */
+	struct sha256 diff;
+	uint64_t diff_bytes;
+	struct unpack up;
+	int ufailed;
+	struct md_err uerr;
 };
 
+/* ---- the unpacker ---- */
+
+static void *unpacker(void *arg)
+{
+	struct layer_sink *ls = arg;
+	const unsigned char *p;
+	size_t len;
+
+	while ((p = ring_get(&ls->tring, &len))) {
+		sha256_update(&ls->diff, p, len);
+		ls->diff_bytes += len;
+		if (unpack_feed(&ls->up, p, len, &ls->uerr) < 0) {
+			ls->ufailed = 1;
+			ring_release(&ls->tring);
+			ring_fail(&ls->tring);
+			break;
+		}
+		ring_release(&ls->tring);
+	}
+	return NULL;
+}
+
+/* ---- the inflater ---- */
+
+/* Its slot of tring is full: handed over, and the next free one taken.
+ * -1 once the unpacker has failed. */
+static int next_tslot(struct layer_sink *ls, struct md_err *err)
+{
+	ring_put(&ls->tring, ls->tfill);
+	ls->tfill = 0;
+	ls->tslot = ring_slot(&ls->tring);
+	if (!ls->tslot)
+		return err_set(err, ECANCELED, "layer: unpack stopped");
+	return 0;
+}
+
+/* Tar bytes into tring. Inflate writes them in place (the gunzip window
+ * is the slot's free part); a plain layer's are copied. */
+static int tar_bytes(void *user, const void *buf, size_t len,
+		     struct md_err *err)
+{
+	struct layer_sink *ls = user;
+	const unsigned char *p = buf;
+
+	if (p == ls->tslot + ls->tfill) {
+		ls->tfill += len;
+		len = 0;
+	}
+	for (;;) {
+		size_t n = ls->slot - ls->tfill < len ? ls->slot - ls->tfill : len;
+		memcpy(ls->tslot + ls->tfill, p, n);
+		ls->tfill += n;
+		p += n;
+		len -= n;
+		if (ls->tfill == ls->slot && next_tslot(ls, err) < 0)
+			return -1;
+		if (!len)
+			break;
+	}
+	if (ls->kind == KIND_GZIP)
+		gunzip_window(&ls->gz, ls->tslot + ls->tfill,
+			      ls->slot - ls->tfill);
+	return 0;
+}
+
+static int pick_kind(struct layer_sink *ls, struct md_err *err)
+{
+	static const unsigned char zstd[4] = { 0x28, 0xb5, 0x2f, 0xfd };
+
+	if (ls->headlen >= 2 && gunzip_magic(ls->head, ls->headlen)) {
+		if (gunzip_init(&ls->gz, err) < 0)
+			return -1;
+		ls->kind = KIND_GZIP;
+		gunzip_window(&ls->gz, ls->tslot + ls->tfill,
+			      ls->slot - ls->tfill);
+	} else if (ls->headlen == 4 && !memcmp(ls->head, zstd, 4)) {
+		return err_set(err, 0, "zstd-compressed layers are not supported");
+	} else {
+		ls->kind = KIND_PLAIN;
+	}
+	return 0;
+}
+
+static int inflate_bytes(struct layer_sink *ls, const void *buf, size_t len,
+			 struct md_err *err)
+{
+	if (ls->kind == KIND_GZIP)
+		return gunzip_feed(&ls->gz, buf, len, tar_bytes, ls, err);
+	return tar_bytes(ls, buf, len, err);
+}
+
+/* Blob bytes: the first 4 decide what the blob is. */
+static int blob_bytes(struct layer_sink *ls, const unsigned char *p,
+		      size_t len, struct md_err *err)
+{
+	if (ls->kind == KIND_UNKNOWN) {
+		size_t n = 4 - ls->headlen < len ? 4 - ls->headlen : len;
+		memcpy(ls->head + ls->headlen, p, n);
+		ls->headlen += n;
+		p += n;
+		len -= n;
+		if (ls->headlen < 4)
+			return 0;
+		if (pick_kind(ls, err) < 0 ||
+		    inflate_bytes(ls, ls->head, ls->headlen, err) < 0)
+			return -1;
+	}
+	return len ? inflate_bytes(ls, p, len, err) : 0;
+}
+
+/* The end of the blob: under 4 bytes in all still say what it is; the
+ * gzip stream must be complete; the last slot goes to the unpacker. */
+static int blob_end(struct layer_sink *ls, struct md_err *err)
+{
+	if (ls->kind == KIND_UNKNOWN &&
+	    (pick_kind(ls, err) < 0 ||
+	     inflate_bytes(ls, ls->head, ls->headlen, err) < 0))
+		return -1;
+	if (ls->kind == KIND_GZIP && gunzip_finish(&ls->gz, err) < 0)
+		return -1;
+	if (ls->tfill)
+		ring_put(&ls->tring, ls->tfill);
+	ls->tfill = 0;
+	return 0;
+}
+
+static void *inflater(void *arg)
+{
+	struct layer_sink *ls = arg;
+	const unsigned char *p;
+	size_t len;
+	int r = 0;
+
+	while (!r && (p = ring_get(&ls->zring, &len))) {
+		r = blob_bytes(ls, p, len, &ls->ierr);
+		ring_release(&ls->zring);
+	}
+	if (!r && ring_aborted(&ls->zring)) {	/* the caller gave up */
+		ring_abort(&ls->tring);
+		return NULL;
+	}
+	if (!r)
+		r = blob_end(ls, &ls->ierr);
+	if (r < 0) {
+		ls->ifailed = 1;
+		ring_fail(&ls->zring);
+		ring_abort(&ls->tring);
+		return NULL;
+	}
+	ring_close(&ls->tring);
+	return NULL;
+}
+
+/* ---- the caller's side ---- */
+
+static int threads_start(struct layer_sink *ls, struct md_err *err)
+{
+	int e;
+
+	ls->slot = slot_size;
+	if (ring_init(&ls->zring, ZRING_SLOTS, ls->slot) < 0 ||
+	    ring_init(&ls->tring, TRING_SLOTS, ls->slot) < 0)
+		return err_set(err, errno, "layer");
+	/* All slots are free: these never wait. */
+	ls->zslot = ring_slot(&ls->zring);
+	ls->tslot = ring_slot(&ls->tring);
+	e = pthread_create(&ls->unpacker, NULL, unpacker, ls);
+	if (e)
+		return err_set(err, e, "layer: thread");
+	e = pthread_create(&ls->inflater, NULL, inflater, ls);
+	if (e) {
+		ring_abort(&ls->tring);
+		pthread_join(ls->unpacker, NULL);
+		return err_set(err, e, "layer: thread");
+	}
+	ls->threads = 1;
+	return 0;
+}
+
+/* The first failure of the pipeline, the furthest stage's: a stage only
+ * stops the ones before it after it failed itself. */
+static int failure(struct layer_sink *ls, struct md_err *err)
+{
+	if (ls->ufailed)
+		*err = ls->uerr;
+	else if (ls->ifailed)
+		*err = ls->ierr;
+	else
+		return err_set(err, ECANCELED, "layer: internal: pipeline "
+			       "stopped");
+	return -1;
+}
+
+/* Ends the threads: after all that was put (close) or at once (abort).
+ * -1 with err set if one failed. */
+static int threads_stop(struct layer_sink *ls, int abort, struct md_err *err)
+{
+	if (ls->threads) {
+		if (abort)
+			ring_abort(&ls->zring);
+		else
+			ring_close(&ls->zring);
+		pthread_join(ls->inflater, NULL);
+		pthread_join(ls->unpacker, NULL);
+		ls->threads = 0;
+	}
+	if (ls->ufailed || ls->ifailed)
+		return err ? failure(ls, err) : -1;
+	return 0;
+}
 
 struct layer_sink *layer_sink_new(struct store *s, struct md_err *err)
 {
@@ -70,6 +348,10 @@ struct layer_sink *layer_sink_new(struct store *s, struct md_err *err)
 	sha256_init(&ls->blob);
 	sha256_init(&ls->diff);
 	unpack_init(&ls->up, ls->rootfd);
+	if (threads_start(ls, err) < 0) {
+		layer_sink_free(ls);
+		return NULL;
+	}
 	return ls;
 }
 
@@ -77,6 +359,9 @@ void layer_sink_free(struct layer_sink *ls)
 {
 	if (!ls)
 		return;
+	threads_stop(ls, 1, NULL);
+	ring_free(&ls->zring);
+	ring_free(&ls->tring);
 	if (!ls->ended) {
 		unpack_free(&ls->up);
 		if (ls->kind == KIND_GZIP)
@@ -91,80 +376,56 @@ void layer_sink_free(struct layer_sink *ls)
 	free(ls);
 }
 
-/* Uncompressed tar bytes: hashed for the diff_id, then unpacked. */
-static int tar_bytes(void *user, const void *buf, size_t len,
-		     struct md_err *err)
-{
-	struct layer_sink *ls = user;
-
-	sha256_update(&ls->diff, buf, len);
-	ls->diff_bytes += len;
-	return unpack_feed(&ls->up, buf, len, err);
-}
-
-static int pick_kind(struct layer_sink *ls, struct md_err *err)
-{
-	static const unsigned char zstd[4] = { 0x28, 0xb5, 0x2f, 0xfd };
-
-	if (ls->headlen >= 2 && gunzip_magic(ls->head, ls->headlen)) {
-		if (gunzip_init(&ls->gz, err) < 0)
-			return -1;
-		ls->kind = KIND_GZIP;
-	} else if (ls->headlen == 4 && !memcmp(ls->head, zstd, 4)) {
-		return err_set(err, 0, "zstd-compressed layers are not supported");
-	} else {
-		ls->kind = KIND_PLAIN;
-	}
-	return 0;
-}
-
-static int sink_feed(struct layer_sink *ls, const void *buf, size_t len,
-		     struct md_err *err)
-{
-	if (ls->kind == KIND_GZIP)
-		return gunzip_feed(&ls->gz, buf, len, tar_bytes, ls, err);
-	return tar_bytes(ls, buf, len, err);
-}
-
 int layer_sink_write(struct layer_sink *ls, const void *buf, size_t len,
 		     struct md_err *err)
 {
 	const unsigned char *p = buf;
 
+	if (ls->ended || !ls->zslot)
+		return err_set(err, 0, "layer: written after its end or a "
+			       "failure");
 	sha256_update(&ls->blob, buf, len);
 	ls->blob_bytes += len;
-	if (ls->kind == KIND_UNKNOWN) {	/* sniff the first 4 bytes */
-		size_t n = 4 - ls->headlen < len ? 4 - ls->headlen : len;
-		memcpy(ls->head + ls->headlen, p, n);
-		ls->headlen += n;
+	while (len) {
+		size_t n = ls->slot - ls->zfill < len ? ls->slot - ls->zfill : len;
+		memcpy(ls->zslot + ls->zfill, p, n);
+		ls->zfill += n;
 		p += n;
 		len -= n;
-		if (ls->headlen < 4)
-			return 0;
-		if (pick_kind(ls, err) < 0 ||
-		    sink_feed(ls, ls->head, ls->headlen, err) < 0)
-			return -1;
+		if (ls->zfill < ls->slot)
+			break;
+		ring_put(&ls->zring, ls->zfill);
+		ls->zfill = 0;
+		/* None: a later stage failed. Its error is safe to read
+		 * once both threads are joined. */
+		if (!(ls->zslot = ring_slot(&ls->zring)))
+			return threads_stop(ls, 1, err) < 0 ? -1 :
+			       failure(ls, err);
 	}
-	return len ? sink_feed(ls, p, len, err) : 0;
+	return 0;
 }
 
 int layer_sink_end(struct layer_sink *ls, char *digest, char *diff_id,
 		   struct md_err *err)
 {
 	if (!ls->ended) {
-		if (ls->kind == KIND_UNKNOWN) {	/* under 4 bytes in all */
-			if (pick_kind(ls, err) < 0 ||
-			    sink_feed(ls, ls->head, ls->headlen, err) < 0)
-				return -1;
-		}
-		if (ls->kind == KIND_GZIP && gunzip_finish(&ls->gz, err) < 0)
-			return -1;
-		if (unpack_finish(&ls->up, err) < 0)
+		if (!ls->zslot)
+			return err_set(err, 0, "layer: ended after a failure");
+		if (ls->zfill)
+			ring_put(&ls->zring, ls->zfill);
+		ls->zfill = 0;
+		ls->zslot = NULL;	/* nothing more goes in */
+		/* All of it inflated and unpacked: the threads' state is the
+		 * caller's from here on. */
+		if (threads_stop(ls, 0, err) < 0 ||
+		    unpack_finish(&ls->up, err) < 0)
 			return -1;
 		sha256_final_str(&ls->blob, ls->digest);
 		sha256_final_str(&ls->diff, ls->diff_id);
 		ls->size = ls->up.bytes;
 		/* Drop the stream state: a caller may hold many ended sinks. */
+		ring_free(&ls->zring);
+		ring_free(&ls->tring);
 		unpack_free(&ls->up);
 		if (ls->kind == KIND_GZIP)
 			gunzip_end(&ls->gz);
@@ -188,7 +449,9 @@ static int write_layer_ini(struct layer_sink *ls, const char *diff_id,
 	ini_kv(&o, "digest", digest);
 	ini_kvf(&o, "size", "%llu", (unsigned long long)ls->size);
 	ini_kvf(&o, "tar_size", "%llu", (unsigned long long)ls->diff_bytes);
-	r = ini_out_write_at(&o, ls->dirfd, "layer.ini", 0644, err);
+	/* Not synced here: the syncfs before the commit covers it (an fsync
+	 * would be one more journal commit to wait for). */
+	r = ini_out_replace_at(&o, ls->dirfd, "layer.ini", 0644, 0, err);
 	ini_out_free(&o);
 	return r;
 }

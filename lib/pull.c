@@ -215,6 +215,12 @@ static void *worker(void *arg)
 	struct md_err err;
 
 	registry_clone(&reg, p->reg);
+	/* The first worker takes the connection the manifest came over:
+	 * one TLS handshake fewer before the first layer. p->reg is the
+	 * workers' alone while pull_layers waits for them. */
+	pthread_mutex_lock(&p->mu);
+	http_client_take_idle(&reg.hc, &p->reg->hc);
+	pthread_mutex_unlock(&p->mu);
 	for (;;) {
 		struct job *j = NULL;
 		int left;
@@ -251,6 +257,7 @@ static int pull_layers(struct puller *p, struct md_err *err)
 		n = PULL_WORKERS_MAX;
 	if (n > p->njobs)
 		n = p->njobs;
+	layer_sink_share(n);
 	for (size_t i = 0; i < n; i++)
 		if (pthread_create(&th[i], NULL, worker, p)) {
 			n = i;

@@ -66,6 +66,10 @@ int layer_sink_commit(struct layer_sink *ls, const char *want_digest,
 		      struct md_err *err);
 /* Aborts (removes the staging) unless committed; frees. */
 void layer_sink_free(struct layer_sink *ls);
+/* Says that up to n sinks stream at once (md-pull's workers), before
+ * any of them is made: each then takes 1/n of the memory that sinks
+ * keep in flight (1.5 MiB in all), to keep the process's peak RSS. */
+void layer_sink_share(unsigned n);
 /* Fails, naming what is missing, unless this process holds the
  * capabilities unpacking needs (root's): for a clear error up front. */
 int layer_check_privileges(struct md_err *err);

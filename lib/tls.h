@@ -32,6 +32,10 @@ struct tls *tls_connect(int fd, const char *host, const struct tls_opts *o,
 ssize_t tls_read(struct tls *t, void *buf, size_t len, struct md_err *err);
 /* Writes all of buf and flushes it to the socket. */
 int tls_write(struct tls *t, const void *buf, size_t len, struct md_err *err);
+/* 1 if bytes read from the socket wait in the read-ahead, not yet taken
+ * by the TLS engine: an idle connection with some is not reused (they
+ * are junk, or an alert), as one whose socket is readable. */
+int tls_pending(const struct tls *t);
 void tls_set_timeout(struct tls *t, int timeout_ms);
 void tls_free(struct tls *t);
 

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <limits.h>
+#include <sys/types.h>
 
 #include "err.h"
 #include "tar.h"
@@ -29,6 +30,14 @@ struct unpack {
 	struct unpack_level *lv;	/* ndir + 1 of them */
 	size_t lv_cap;
 	int top_fd;		/* the top's fd if its level keeps none */
+	/* What a new object gets from its creation (unpack.c, "System
+	 * calls"): md's ids, the umask, whether a default ACL may apply. */
+	uid_t euid;
+	gid_t egid;
+	mode_t umask;
+	int acl;
+	gid_t cur_gid;		/* the group the current file was made with */
+	int cur_sgid;		/* made in a setgid directory */
 };
 
 void unpack_init(struct unpack *u, int rootfd);
