@@ -438,13 +438,23 @@ again:
 		/* The monitor keeps the cgroup until the end, and the state
 		 * is its to finish. */
 		r->keep_cgroup = 1;
-		if ((rc = run_detach(r, &proc, &status, &err)) > 0) {
-			monitor_started(link, proc.pid, c.watch_fd);
-			link->report = -1;
+		if ((rc = run_detach(r, &proc, &status, &err)) > 0 &&
+		    monitor_started(link, proc.pid, c.watch_fd) == 0) {
 			free(etc.resolv);
 			spec_free(&sp);
 			container_free(&c);
 			return 0;
+		}
+		if (rc > 0) {
+			/* Its monitor was gone: killed, not left unwatched. */
+			rc = 0;
+			status = 125;
+			err_set(&err, 0, "the container's monitor is gone: the "
+				"container was stopped");
+			c.status = CONTAINER_EXITED;
+			c.exit_code = 137;
+			c.pid = 0;
+			snprintf(c.error, sizeof(c.error), "%s", err.msg);
 		}
 		if (rc == 0)
 			run_remove_cgroup(&proc);

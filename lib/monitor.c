@@ -134,16 +134,26 @@ int monitor_wait(int report, struct md_err *err)
 	return 125;
 }
 
-void monitor_started(struct monitor_link *l, pid_t pid, int watch_fd)
+int monitor_started(struct monitor_link *l, pid_t pid, int watch_fd)
 {
 	char text[32];
 	struct spawn_hdr h = { .type = MSG_STARTED };
+	int st;
 
 	h.len = snprintf(text, sizeof(text), "%d", (int)pid);
-	spawn_send(l->ctl, &h, text, &watch_fd, 1);
+	if (spawn_send(l->ctl, &h, text, &watch_fd, 1) < 0) {
+		/* No monitor to hand it to: it must not run unwatched. */
+		kill(pid, SIGKILL);
+		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+			;
+		return -1;
+	}
 	close(l->ctl);
+	l->ctl = -1;
 	write_all(l->report, "ok\n", 3);
 	close(l->report);
+	l->report = -1;
+	return 0;
 }
 
 void monitor_failed(struct monitor_link *l, int code)
@@ -151,7 +161,8 @@ void monitor_failed(struct monitor_link *l, int code)
 	char buf[32];
 	int n = snprintf(buf, sizeof(buf), "fail %d\n", code);
 
-	close(l->ctl);
+	if (l->ctl >= 0)
+		close(l->ctl);
 	write_all(l->report, buf, n);
 	close(l->report);
 }

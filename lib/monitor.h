@@ -44,8 +44,9 @@ int monitor_spawn(const char *id, int *report, struct monitor_link *l,
  * code (the starter said why on stderr; if it said nothing, err does). */
 int monitor_wait(int report, struct md_err *err);
 /* The starter: the container runs as pid, watched through watch_fd
- * (handed to the monitor); md-run is told. */
-void monitor_started(struct monitor_link *l, pid_t pid, int watch_fd);
+ * (handed to the monitor); md-run is told. -1 if the monitor is gone:
+ * the container is then killed and reaped (md-run is not told yet). */
+int monitor_started(struct monitor_link *l, pid_t pid, int watch_fd);
 /* The starter: it could not start (exit code code, said already). */
 void monitor_failed(struct monitor_link *l, int code);
 

@@ -327,11 +327,13 @@ void run_abort(struct run_proc *p)
 		p->pid = -1;
 	}
 	p->stop_signal = fg_stop_signal();
-	fg_signals_restore(&p->sig);
 	close_fd(&p->sock);
 	if (p->cg_made)
 		cgroup_destroy(&p->cg, 1, NULL);
 	p->cg_made = 0;
+	/* Last: a second Ctrl-C, restored to its default, ends md here,
+	 * not before the cleanup. */
+	fg_signals_restore(&p->sig);
 }
 
 /* Sends GO with the mounts md made ahead. */

@@ -73,6 +73,19 @@ void fg_signals_restore(const struct fg_signals *s)
 	sigprocmask(SIG_BLOCK, &block, NULL);
 	fwd_pid = 0;
 	fwd_master = -1;
+	/* USR1, USR2 and WINCH held for a command that never ran (the start
+	 * failed or was handed to a monitor) are dropped: restored to the
+	 * caller's action (terminate, for USR1), they would end md. */
+	{
+		const struct timespec now = { 0, 0 };
+		sigset_t held;
+		sigemptyset(&held);
+		for (int i = 0; i < FG_NSIGS; i++)
+			if (!is_stop(fg_sigs[i]))
+				sigaddset(&held, fg_sigs[i]);
+		while (sigtimedwait(&held, NULL, &now) > 0)
+			;
+	}
 	for (int i = 0; i < FG_NSIGS; i++)
 		sigaction(fg_sigs[i], &s->old[i], NULL);
 	sigprocmask(SIG_SETMASK, &s->oldmask, NULL);
@@ -142,6 +155,24 @@ void fg_forward_end(void)
 	fwd_master = -1;
 }
 
+/* What the command wrote to the pty before it ended and md has not read
+ * yet (more than one read's worth, at a fast end): out, up to what is
+ * there now. */
+static void drain_pty(int master)
+{
+	char buf[8192];
+
+	for (;;) {
+		struct pollfd p = { master, POLLIN, 0 };
+		ssize_t k;
+		if (poll(&p, 1, 0) <= 0 || !(p.revents & POLLIN))
+			return;
+		if ((k = read(master, buf, sizeof(buf))) <= 0 ||
+		    write_all(1, buf, k) < 0)
+			return;
+	}
+}
+
 /* Copies between our stdin/stdout and the pty until the child exits. */
 static int relay_tty(int *masterp, pid_t pid, int interactive)
 {
@@ -167,7 +198,7 @@ static int relay_tty(int *masterp, pid_t pid, int interactive)
 		}
 		if (n > 0 && in_open && (p[1].revents & (POLLIN | POLLHUP |
 							  POLLERR | POLLNVAL))) {
-			ssize_t k = (p[1].revents & POLLNVAL) ? -1 :
+			ssize_t k = (p[1].revents & POLLNVAL) ? (errno = EBADF, -1) :
 				read(0, buf, sizeof(buf));
 			if (k > 0) {
 				write_all(master, buf, k);
@@ -179,8 +210,10 @@ static int relay_tty(int *masterp, pid_t pid, int interactive)
 				in_open = 0;
 			}
 		}
-		if (waitpid(pid, &status, WNOHANG) == pid)
+		if (waitpid(pid, &status, WNOHANG) == pid) {
+			drain_pty(master);
 			return status;
+		}
 	}
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
