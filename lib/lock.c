@@ -21,7 +21,7 @@ int lock_at(int dirfd, const char *name, int how, struct md_err *err)
 		int e;
 		if (stop_requested()) {
 			close(fd);
-			return err_set(err, EINTR, "lock %s: interrupted", name);
+			return err_set(err, EINTR, "lock %s", name);
 		}
 		if (flock(fd, how) == 0)
 			break;
