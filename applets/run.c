@@ -12,6 +12,7 @@
 #include "cgroup.h"
 #include "ref.h"
 #include "monitor.h"
+#include "net.h"
 #include "run.h"
 #include "spec.h"
 #include "store.h"
@@ -90,6 +91,7 @@ struct opts {
 	enum pull_policy pull;
 	struct caps_change caps;
 	struct cg_limits lim;
+	struct netconf net;	/* --network bridge */
 	struct run_spec r;
 };
 
@@ -208,9 +210,10 @@ static int parse_opts(int argc, char **argv, struct opts *o, struct container *c
 				    "needs to be an absolute path", o->workdir);
 	if (!o->network)
 		o->network = "none";
-	if (strcmp(o->network, "none") && strcmp(o->network, "host"))
-		return applet_failf("network %s: only none and host are available "
-				    "(bridge networking is not built yet)", o->network);
+	if (strcmp(o->network, "none") && strcmp(o->network, "host") &&
+	    strcmp(o->network, "bridge"))
+		return applet_failf("network %s not found (none, host and bridge "
+				    "are there)", o->network);
 	if (cgroup_check_limits(&o->lim, &err) < 0)
 		return applet_fail(&err);
 	return 0;
@@ -347,6 +350,11 @@ static int run(int argc, char **argv, struct monitor_link *link)
 	r->s = &s;
 	r->c = &c;
 	r->new_net = strcmp(o.network, "host") != 0;
+	if (!strcmp(o.network, "bridge")) {
+		if (net_default(&o.net, &err) < 0)
+			return applet_fail(&err);
+		r->net = &o.net;
+	}
 	/* Nothing watches it but this md: it dies with md. */
 	r->proc.die_with_parent = 1;
 	r->lim = o.lim;
@@ -418,11 +426,20 @@ again:
 		run_abort(&proc);
 		return applet_failf("out of memory");
 	}
+	/* Its address, kept in its state (and so in its /etc/hosts). */
+	if (r->net) {
+		if (ipam_alloc(&s, r->net->name, &r->net->sn, c.id, &r->addr, &err) < 0) {
+			run_abort(&proc);
+			return stopped(&proc, &err);
+		}
+		ip4_format(r->addr, c.ip, sizeof(c.ip));
+	}
 	if (container_create(&s, &c, &err) < 0) {
 		run_abort(&proc);
+		container_net_release(&s, &c);
 		return stopped(&proc, &err);
 	}
-	spec_etc_files(&etc, c.hostname);
+	spec_etc_files(&etc, c.hostname, c.ip);
 	r->rootfs.etc_data[0] = etc.hostname;
 	r->rootfs.etc_data[1] = etc.hosts;
 	r->rootfs.etc_data[2] = etc.resolv;
@@ -472,6 +489,7 @@ again:
 	if (rc < 0 || (!o.detach && run_finish(r, &proc, &status, &err) < 0)) {
 		struct md_err e2;
 		/* It never started: as Docker, a container left "created". */
+		container_net_release(&s, &c);
 		c.status = CONTAINER_CREATED;
 		c.pid = 0;
 		c.pid_start = 0;

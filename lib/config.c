@@ -68,6 +68,8 @@ static int defaults_handler(void *user, const char *section, const char *key,
 
 	if (!strcmp(section, "defaults") && !strcmp(key, "cgroup_parent"))
 		snprintf(d->cgroup_parent, sizeof(d->cgroup_parent), "%s", value);
+	if (!strcmp(section, "defaults") && !strcmp(key, "bridge_subnet"))
+		snprintf(d->bridge_subnet, sizeof(d->bridge_subnet), "%s", value);
 	return 0;
 }
 
@@ -84,7 +86,7 @@ int config_defaults(struct md_defaults *out, struct md_err *err)
 /* What md reads from md.ini; anything else is likely a typo. */
 static const char *const registry_keys[] = {
 	"ca", "insecure", "username", "password", "mirror", NULL };
-static const char *const defaults_keys[] = { "cgroup_parent", NULL };
+static const char *const defaults_keys[] = { "cgroup_parent", "bridge_subnet", NULL };
 
 /* The keys of a section md knows (`defaults`, `registry "HOST"`), or NULL. */
 static const char *const *section_keys(const char *s)

@@ -15,6 +15,8 @@ struct registry_conf {
 
 struct md_defaults {
 	char cgroup_parent[256];	/* [defaults] cgroup_parent, or "" */
+	char bridge_subnet[64];		/* [defaults] bridge_subnet: md0's
+					 * address/prefix, or "" */
 };
 
 /* The [defaults] section (zeroed when absent). */

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ipam.h"
 #include "lock.h"
 #include "util.h"
 
@@ -473,6 +474,16 @@ static void let_waiters_read(struct store *s, const struct container *c)
 	close(fd);
 }
 
+void container_net_release(struct store *s, struct container *c)
+{
+	struct md_err e2;
+
+	/* (What fails here is taken back by ipam when the network runs
+	 * out of addresses and c is gone.) */
+	if (c->ip[0] && ipam_release(s, c->network, c->id, &e2) == 0)
+		c->ip[0] = 0;
+}
+
 int container_remove(struct store *s, const struct container *c,
 		     int flags, int hold_fd, const struct cgroup *cg,
 		     struct md_err *err)
@@ -492,6 +503,10 @@ int container_remove(struct store *s, const struct container *c,
 	}
 	if (!(flags & RM_NO_WAITERS))
 		let_waiters_read(s, c);
+	if (c->ip[0]) {
+		struct md_err e2;
+		ipam_release(s, c->network, c->id, &e2);
+	}
 	name_release(s, c->name, id);
 	/* Out of sight first, so that a crash never leaves half of one. */
 	if (renameat(s->fd, dir, s->fd, tmp) < 0) {

@@ -67,6 +67,7 @@ struct container {
 	/* Its cgroup is cgroup_load(cg, cgroup_parent, id). */
 	char cgroup_parent[256];
 	char network[16];
+	char ip[16];		/* its address on network while it runs, or "" */
 	/* This process watches the container (container_watch): the fd
 	 * of that lock, >= 3; 0 if not. */
 	int watch_fd;
@@ -111,6 +112,9 @@ int container_save(struct store *s, const struct container *c, int durable,
  * run_spec's mntns_fd and keep_cgroup). */
 int container_remove(struct store *s, const struct container *c, int flags,
 		     int hold_fd, const struct cgroup *cg, struct md_err *err);
+/* Gives c's address back to its network's ipam (if it has one) and
+ * clears c->ip: for whoever records its end or removes it. */
+void container_net_release(struct store *s, struct container *c);
 /* Frees c's strings and ends its watch, if this process holds it
  * (container_remove leaves the watch to the caller). */
 void container_free(struct container *c);

@@ -382,8 +382,16 @@ static int start_command(struct run_spec *r, struct run_proc *p, int *master,
 	if (m.h.type != MSG_NS_READY)
 		return err_set(err, EPROTO, "start: the container's process ended "
 			       "before its namespaces were ready");
-	/* Here md may act on the child's new namespaces (networking will
-	 * move its veth in): it waits for GO. */
+	/* Here md acts on the child's new namespaces: it waits for GO. */
+	if (r->net) {
+		int ns = open_ns(p->pid, "net"), rc;
+		rc = ns < 0 ? err_set(err, errno, "network: the container's namespace") :
+		     net_attach(r->net, r->c->id, ns, r->addr, err);
+		if (ns >= 0)
+			close(ns);
+		if (rc < 0)
+			return -1;
+	}
 	if (send_go(r, p, err) < 0)
 		return -1;
 	return spawn_until_exec(p->sock, p->pid, &p->sig, master, status, err);
@@ -400,6 +408,7 @@ static void record_exit(struct run_spec *r, struct run_proc *p, int status)
 	now_rfc3339(r->c->finished, sizeof(r->c->finished));
 	r->c->status = CONTAINER_EXITED;
 	r->c->pid = 0;
+	container_net_release(r->s, r->c);
 	if (!r->keep_cgroup)
 		run_remove_cgroup(p);
 }
@@ -416,6 +425,7 @@ static void record_unstarted(struct run_spec *r, struct run_proc *p,
 	r->c->pid = 0;
 	r->c->pid_start = 0;
 	r->c->started[0] = 0;
+	container_net_release(r->s, r->c);
 	if (!r->keep_cgroup)
 		run_remove_cgroup(p);
 }

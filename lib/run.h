@@ -11,6 +11,7 @@
 #include "cgroup.h"
 #include "container.h"
 #include "err.h"
+#include "net.h"
 #include "rootfs.h"
 #include "setup.h"
 #include "store.h"
@@ -21,6 +22,10 @@ struct run_spec {
 	struct container *c;
 	struct proc_spec proc;	/* the command, its identity and privileges */
 	int new_net;		/* a network namespace of its own */
+	/* --network bridge: its network, and the address ipam gave it;
+	 * NULL: loopback only (or the host's, without new_net). */
+	const struct netconf *net;
+	uint32_t addr;
 	/* own_stdio: the container's stdin, stdout and stderr are stdio[]
 	 * (md-run -d: the monitor's pipes), not md's. */
 	int own_stdio;

@@ -274,13 +274,53 @@ int spec_json_strv(const char *json, struct strv *out, const char *what,
 	return rc;
 }
 
-void spec_etc_files(struct etc_files *e, const char *hostname)
+char *spec_resolv_for_bridge(const char *host)
+{
+	size_t len = host ? strlen(host) : 0;
+	char *out = malloc(len + 64), *o = out;
+	const char *p = host, *nl;
+	int servers = 0;
+
+	if (!out)
+		return NULL;
+	for (; p && *p; p = nl ? nl + 1 : p + strlen(p)) {
+		size_t n;
+		nl = strchr(p, '\n');
+		n = nl ? (size_t)(nl - p) : strlen(p);
+		if (!strncmp(p, "nameserver", 10) && (p[10] == ' ' || p[10] == '\t')) {
+			const char *a = p + 11;
+			while (*a == ' ' || *a == '\t')
+				a++;
+			if (!strncmp(a, "127.", 4) || !strncmp(a, "::1", 3))
+				continue;
+			servers++;
+		}
+		memcpy(o, p, n);
+		o += n;
+		*o++ = '\n';
+	}
+	if (!servers)
+		o += sprintf(o, "nameserver 8.8.8.8\nnameserver 8.8.4.4\n");
+	*o = 0;
+	return out;
+}
+
+void spec_etc_files(struct etc_files *e, const char *hostname, const char *ip)
 {
 	struct md_err err;
 	size_t len;
+	int n;
 
 	snprintf(e->hostname, sizeof(e->hostname), "%s\n", hostname);
-	snprintf(e->hosts, sizeof(e->hosts), "127.0.0.1\tlocalhost %s\n::1\t"
-		 "localhost ip6-localhost ip6-loopback\n", hostname);
+	n = snprintf(e->hosts, sizeof(e->hosts), "127.0.0.1\tlocalhost%s%s\n::1\t"
+		     "localhost ip6-localhost ip6-loopback\n", *ip ? "" : " ",
+		     *ip ? "" : hostname);
+	if (*ip && n > 0 && (size_t)n < sizeof(e->hosts))
+		snprintf(e->hosts + n, sizeof(e->hosts) - n, "%s\t%s\n", ip, hostname);
 	e->resolv = file_read_at(AT_FDCWD, "/etc/resolv.conf", 1 << 16, &len, &err);
+	if (*ip) {
+		char *r = spec_resolv_for_bridge(e->resolv);
+		free(e->resolv);
+		e->resolv = r;
+	}
 }

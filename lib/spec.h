@@ -71,12 +71,20 @@ char *spec_command_json(const struct strv *argv);
 int spec_json_strv(const char *json, struct strv *out, const char *what,
 		   struct md_err *err);
 
-/* /etc/hostname, /etc/hosts and /etc/resolv.conf of a container (the
- * host's resolv.conf, as Docker's --network none and host have it). */
+/* /etc/hostname, /etc/hosts and /etc/resolv.conf of a container. With
+ * an address (ip not ""), /etc/hosts names the host name with it, and
+ * the host's resolv.conf loses its loopback name servers (a
+ * 127.0.0.53 is the host's, out of reach of the container's network
+ * namespace); with none left, Docker's fallback: 8.8.8.8 and 8.8.4.4.
+ * Without, the host's resolv.conf as it is, as Docker's --network none
+ * and host have it. */
 struct etc_files {
-	char hostname[80], hosts[256];
+	char hostname[80], hosts[320];
 	char *resolv;		/* owned; NULL if the host has none */
 };
-void spec_etc_files(struct etc_files *e, const char *hostname);
+void spec_etc_files(struct etc_files *e, const char *hostname, const char *ip);
+/* The host's resolv.conf text for a container with its own network:
+ * (see above); a new string, or NULL without memory. */
+char *spec_resolv_for_bridge(const char *host_resolv);
 
 #endif

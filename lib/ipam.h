@@ -1,0 +1,43 @@
+/* Container addresses on md's networks: a subnet, its gateway (the
+ * bridge's address), and which container holds which address, in a
+ * file of the store that outlives md and reboots:
+ *
+ *   networks/NAME/ipam        one line per address: "10.88.0.2 <ID>"
+ *   networks/NAME/ipam.lock   flock'd while the file is read and replaced
+ *
+ * Addresses are given lowest first. A container asking again gets the
+ * one it has (a restart keeps its address). One released (its
+ * container ended or was removed) is free at once. When none is free,
+ * addresses of containers that are no longer in the store are taken
+ * back first. */
+#ifndef MD_IPAM_H
+#define MD_IPAM_H
+
+#include <stdint.h>
+
+#include "err.h"
+#include "store.h"
+
+/* An IPv4 subnet; addresses in network byte order. */
+struct subnet {
+	uint32_t net;		/* the network's address */
+	uint32_t gw;		/* the gateway (bridge) address */
+	int prefix;		/* 8..30 */
+};
+
+/* "10.88.0.1/16": the gateway and its subnet. A CIDR whose host part is
+ * zero ("10.88.0.0/16") takes the first address as gateway. */
+int subnet_parse(const char *cidr, struct subnet *sn, struct md_err *err);
+/* "10.88.0.0/16", "10.88.0.1" into out. */
+void subnet_format(const struct subnet *sn, char *out, size_t len);
+void ip4_format(uint32_t addr, char *out, size_t len);
+
+/* The address of container id on network net (sn its subnet), given
+ * now if it has none. */
+int ipam_alloc(struct store *s, const char *net, const struct subnet *sn,
+	       const char *id, uint32_t *addr, struct md_err *err);
+/* Gives id's address on net back (none: not an error). */
+int ipam_release(struct store *s, const char *net, const char *id,
+		 struct md_err *err);
+
+#endif
