@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "ipam.h"
+#include "net.h"
 #include "lock.h"
 #include "util.h"
 
@@ -480,7 +481,10 @@ void container_net_release(struct store *s, struct container *c)
 
 	/* (What fails here is taken back by ipam when the network runs
 	 * out of addresses and c is gone.) */
-	if (c->ip[0] && ipam_release(s, c->network, c->id, &e2) == 0)
+	if (!c->ip[0])
+		return;
+	net_detach(c->id, &e2);
+	if (ipam_release(s, c->network, c->id, &e2) == 0)
 		c->ip[0] = 0;
 }
 
@@ -505,6 +509,7 @@ int container_remove(struct store *s, const struct container *c,
 		let_waiters_read(s, c);
 	if (c->ip[0]) {
 		struct md_err e2;
+		net_detach(c->id, &e2);
 		ipam_release(s, c->network, c->id, &e2);
 	}
 	name_release(s, c->name, id);

@@ -335,12 +335,12 @@ void ctr_inspect_doc(struct tv *t, const struct container *c,
 	tv_str(t, "WorkingDir", c->workdir);
 	tv_end(t);
 	tv_map(t, "NetworkSettings", 0);
-	tv_str(t, "IPAddress", "");
+	tv_str(t, "IPAddress", c->ip);
 	tv_map(t, "Ports", 0);
 	tv_end(t);
 	tv_map(t, "Networks", 0);
 	tv_map(t, c->network, 0);
-	tv_str(t, "IPAddress", "");
+	tv_str(t, "IPAddress", c->ip);
 	tv_end(t);
 	tv_end(t);
 	tv_end(t);

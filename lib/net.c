@@ -28,21 +28,26 @@ int net_default(struct netconf *nc, struct md_err *err)
  * missing. Two md may make it at once: EEXIST is the other's. */
 static int bridge(struct nl *nl, const struct netconf *nc, struct md_err *err)
 {
+	struct md_err e2;	/* (for answers that are no error here) */
 	int br = nl_link_index(nl, nc->bridge, err);
 
 	if (br < 0)
 		return -1;
 	if (!br) {
-		if (nl_bridge_add(nl, nc->bridge, err) < 0 && err->errnum != EEXIST)
+		if (nl_bridge_add(nl, nc->bridge, &e2) < 0 && e2.errnum != EEXIST) {
+			*err = e2;
 			return -1;
+		}
 		if ((br = nl_link_index(nl, nc->bridge, err)) <= 0)
 			return br < 0 ? -1 : err_set(err, ENODEV, "bridge %s", nc->bridge);
 	}
 	/* (Again each time: cheap, and it mends a bridge whose address or
 	 * state someone changed.) */
-	if (nl_addr4_add(nl, br, nc->sn.gw, nc->sn.prefix, err) < 0 &&
-	    err->errnum != EEXIST)
+	if (nl_addr4_add(nl, br, nc->sn.gw, nc->sn.prefix, &e2) < 0 &&
+	    e2.errnum != EEXIST) {
+		*err = e2;
 		return err_wrap(err, "bridge %s", nc->bridge);
+	}
 	if (nl_link_set(nl, br, 0, NULL, 1, err) < 0)
 		return err_wrap(err, "bridge %s", nc->bridge);
 	return br;
@@ -60,6 +65,28 @@ int net_bridge_up(const struct netconf *nc, struct md_err *err)
 	return rc;
 }
 
+/* The host end's name. */
+static void veth_name(const char *id, char out[16])
+{
+	snprintf(out, 16, "veth%.11s", id);
+}
+
+int net_detach(const char *id, struct md_err *err)
+{
+	char host[16];
+	struct nl nl;
+	int vh, rc = 0;
+
+	veth_name(id, host);
+	if (nl_open(&nl, err) < 0)
+		return -1;
+	if ((vh = nl_link_index(&nl, host, err)) < 0 ||
+	    (vh > 0 && nl_link_del(&nl, vh, err) < 0 && err->errnum != ENODEV))
+		rc = -1;
+	nl_close(&nl);
+	return rc;
+}
+
 int net_attach(const struct netconf *nc, const char *id, int netns_fd,
 	       uint32_t addr, struct md_err *err)
 {
@@ -67,7 +94,7 @@ int net_attach(const struct netconf *nc, const char *id, int netns_fd,
 	struct nl nl, in = { .fd = -1 };
 	int br, vh, eth, rc = -1;
 
-	snprintf(host, sizeof(host), "veth%.11s", id);
+	veth_name(id, host);
 	if (nl_open(&nl, err) < 0)
 		return -1;
 	if ((br = bridge(&nl, nc, err)) < 0 ||

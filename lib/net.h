@@ -33,4 +33,9 @@ int net_bridge_up(const struct netconf *nc, struct md_err *err);
 int net_attach(const struct netconf *nc, const char *id, int netns_fd,
 	       uint32_t addr, struct md_err *err);
 
+/* Deletes the container's host end (and so its eth0), if it is still
+ * there: the kernel would, once its network namespace is freed, but
+ * that comes later, from a work queue. */
+int net_detach(const char *id, struct md_err *err);
+
 #endif

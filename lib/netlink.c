@@ -265,8 +265,13 @@ int nl_link_index(struct nl *nl, const char *name, struct md_err *err)
 		return -1;
 	req_init(&r, RTM_GETLINK, 0, sizeof(struct ifinfomsg));
 	put_str(&r, IFLA_IFNAME, name);
-	if (talk(nl, &r, &index, "find link", err) < 0)
-		return err->errnum == ENODEV ? 0 : -1;
+	if (talk(nl, &r, &index, "find link", err) < 0) {
+		if (err->errnum != ENODEV)
+			return -1;
+		err->errnum = 0;	/* (none: not an error) */
+		err->msg[0] = 0;
+		return 0;
+	}
 	return index;
 }
 
