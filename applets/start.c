@@ -57,7 +57,7 @@ static int failed(const struct md_err *err)
  * The starter, the monitor's child, does not return. */
 static int start_one(struct container *c, const char *arg)
 {
-	struct monitor_link l;
+	struct monitor_link l = { -1, -1, -1, -1, -1 };
 	struct md_err err;
 	int report, rc;
 

@@ -3,6 +3,7 @@
 #include "start.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,11 +68,6 @@ static int build(struct start *st, struct monitor_link *l, struct md_err *err)
 	struct run_spec *r = &st->r;
 	struct rootfs_spec *fs = &r->rootfs;
 
-	/* (The monitor holds no pty or stdin pipe yet: md-run -d refuses
-	 * them too.) */
-	if (c->tty || c->open_stdin)
-		return err_set(err, 0, "container %s: starting a container made "
-			       "with -t or -i is not supported yet", c->name);
 	if (spec_json_strv(c->command, &st->argv, "command", err) < 0 ||
 	    spec_json_strv(c->env, &st->env, "env", err) < 0 ||
 	    parse_binds(st, err) < 0 ||
@@ -87,6 +83,8 @@ static int build(struct start *st, struct monitor_link *l, struct md_err *err)
 	r->proc.workdir = c->workdir;
 	r->proc.caps = c->caps;
 	r->proc.privileged = c->privileged;
+	r->proc.tty = c->tty;
+	r->interactive = c->open_stdin;
 	r->new_net = strcmp(c->network, "host") != 0;
 	r->lim = (struct cg_limits){ .memory = c->memory, .nano_cpus = c->nano_cpus,
 		.cpu_shares = c->cpu_shares, .pids = c->pids_limit,
@@ -96,6 +94,15 @@ static int build(struct start *st, struct monitor_link *l, struct md_err *err)
 	r->stdio[0] = 0;
 	r->stdio[1] = l->out;
 	r->stdio[2] = l->err;
+	/* -i without -t: a stdin pipe the monitor keeps open, as md-run -d
+	 * makes it (with -t, the pty is the monitor's). */
+	if (c->open_stdin && !c->tty) {
+		int in[2];
+		if (pipe2(in, O_CLOEXEC) < 0)
+			return err_set(err, errno, "stdin pipe");
+		r->stdio[0] = in[0];
+		l->in = in[1];
+	}
 	r->keep_cgroup = 1;
 	spec_etc_files(&st->etc, c->hostname);
 	fs->etc_data[0] = st->etc.hostname;
@@ -213,7 +220,7 @@ static int start(struct start *st, const char *id, struct monitor_link *l,
 	struct run_proc proc;
 	struct container now;
 	struct claim k = { st, &proc };
-	int rc, status = 0, watch;
+	int rc, status = 0, watch, master = -1;
 	pid_t pid;
 
 	if (container_load(&st->s, id, &st->c, err) < 0)
@@ -241,11 +248,15 @@ static int start(struct start *st, const char *id, struct monitor_link *l,
 		close(watch);
 		return rc;
 	}
-	rc = run_detach(&st->r, &proc, &status, err);
-	if (rc > 0 && monitor_started(l, proc.pid, watch) == 0) {
+	rc = run_detach(&st->r, &proc, &master, &status, err);
+	if (rc > 0 && monitor_started(l, proc.pid, watch, master) == 0) {
+		if (master >= 0)
+			close(master);
 		close(watch);
 		return 0;
 	}
+	if (master >= 0)
+		close(master);
 	if (rc > 0) {
 		err_set(err, 0, "the container's monitor is gone: the container "
 			"was stopped");
@@ -282,7 +293,8 @@ int start_container(const char *id, struct monitor_link *l, int restart,
 
 int starter_main(int argc, char **argv)
 {
-	struct monitor_link l = { .report = -1, .ctl = 5, .out = 3, .err = 4 };
+	struct monitor_link l = { .report = -1, .ctl = 5, .out = 3, .err = 4,
+				  .in = -1 };
 	struct md_err err;
 	int rc;
 
