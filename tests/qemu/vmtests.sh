@@ -279,7 +279,7 @@ st" md-rm -f rs st || return 1
 		[ ! -d $CG/md/$id ] || { fail "cgroup $id left"; return 1; }
 	done
 	for p in /proc/[0-9]*; do
-		case "$(tr '\0' ' ' <$p/cmdline 2>/dev/null)" in
+		case "$( { tr '\0' ' ' <$p/cmdline; } 2>/dev/null)" in
 		"md monitor $rs "*|"md monitor $st "*) fail "monitor ${p#/proc/} left"; return 1 ;;
 		esac
 	done
