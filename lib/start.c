@@ -28,6 +28,7 @@ struct start {
 	struct etc_files etc;
 	char layers_dir[PATH_MAX];
 	int restart;
+	int ran;		/* it had run before this start */
 	pid_t mon;		/* the monitor: the starter's parent */
 };
 
@@ -180,7 +181,10 @@ static int record_failure(struct container *c, void *arg, struct md_err *err)
 	if (f->pid ? !(c->status == CONTAINER_RUNNING && c->pid == f->pid) :
 	    !(f->st->restart && ours(f->st, c)))
 		return 1;
-	c->status = c->started[0] ? CONTAINER_EXITED : CONTAINER_CREATED;
+	/* (As md-run's: a container that never ran stays created.) */
+	c->status = f->st->ran ? CONTAINER_EXITED : CONTAINER_CREATED;
+	if (!f->st->ran)
+		c->started[0] = 0;
 	c->pid = 0;
 	c->exit_code = f->code;
 	c->monitor_pid = 0;
@@ -227,6 +231,7 @@ static int start(struct start *st, const char *id, struct monitor_link *l,
 		return -1;
 	if (!ours(st, &st->c))
 		return 1;
+	st->ran = st->c.started[0] != 0;
 	if (build(st, l, err) < 0) {
 		failed(st, 0, 125, err);
 		return -1;
