@@ -108,8 +108,6 @@ static void container_ini(struct store *s, const struct container *c,
 	container_state_ini(c, o);
 	log_path(s, c, path, sizeof(path));
 	ini_kv(o, "log_path", path);
-	ini_kv(o, "restart", "no");
-	ini_kv(o, "restart_count", "0");
 	ini_kv(o, "ports", "");
 }
 

@@ -10,20 +10,24 @@
 #include "applet.h"
 #include "config.h"
 #include "monitor.h"
+#include "start.h"
 #include "store.h"
 #include "util.h"
 
 #define A(n, cfg) { #n, n##_main, n##_usage, cfg }
 static const struct applet applets[] = {
 	A(exec, 0), A(images, 0), A(import, 0), A(inspect, 0), A(kill, 0),
-	A(load, 0), A(logs, 0), A(ps, 0), A(pull, 1), A(rm, 0), A(rmi, 0),
-	A(run, 1), A(stop, 0), A(wait, 0),
+	A(load, 0), A(logs, 0), A(ps, 0), A(pull, 1), A(restart, 0), A(rm, 0),
+	A(rmi, 0), A(run, 1), A(start, 0), A(stop, 0), A(wait, 0),
 };
 #undef A
 /* md-run -d's monitor, which md-run execs as "md monitor ID" (not for
  * users: not listed, no md-monitor link). */
 static const struct applet monitor_applet = {
 	"monitor", monitor_main, "Usage: md monitor ID (md-run -d runs it)\n", 0 };
+/* A monitor's restart of its container, "md starter ID" (start.h). */
+static const struct applet starter_applet = {
+	"starter", starter_main, "Usage: md starter ID (a monitor runs it)\n", 0 };
 
 const struct applet *applet_cur;
 
@@ -212,6 +216,7 @@ int main(int argc, char **argv)
 		}
 		base = argv[1];
 		applet_cur = !strcmp(base, "monitor") ? &monitor_applet :
+			     !strcmp(base, "starter") ? &starter_applet :
 			     applet_find(base);
 		argc--;
 		argv++;

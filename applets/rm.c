@@ -68,12 +68,17 @@ static int rm_one(struct store *s, const char *arg, int force)
 		return !(force && err.errnum == ENOENT);
 	}
 	if (container_live(&c)) {
-		if (!force && container_alive(&c)) {
+		if (!force && (container_alive(&c) ||
+			       c.status == CONTAINER_RESTARTING)) {
 			err_set(&err, 0, "cannot remove container \"/%s\": container is "
-				"running: stop the container before removing or force "
-				"remove", c.name);
+				"%s: stop the container before removing or force "
+				"remove", c.name, c.status == CONTAINER_RESTARTING ?
+				"restarting" : "running");
 			r = -1;
-		} else if (force && container_kill(&c, &err) < 0) {
+		} else if (force && container_stop_restarts(s, &c, 1, &err) < 0) {
+			/* (Removed meanwhile: as a missing one.) */
+			r = err.errnum == ENOENT ? 1 : -1;
+		} else if (force && container_live(&c) && container_kill(&c, &err) < 0) {
 			r = -1;
 		} else {
 			/* Its watcher records the end first (and, with --rm,

@@ -13,6 +13,7 @@
 #include "ref.h"
 #include "monitor.h"
 #include "net.h"
+#include "restart.h"
 #include "run.h"
 #include "spec.h"
 #include "store.h"
@@ -29,6 +30,9 @@ const char run_usage[] =
 "Options:\n"
 "      --name NAME          Name the container\n"
 "      --rm                 Remove the container when it exits\n"
+"      --restart POLICY     Restart it when it exits (with -d; else from its\n"
+"                           next md-start): no (default), on-failure[:N],\n"
+"                           always or unless-stopped\n"
 "  -d, --detach             Run in the background and print the ID\n"
 "  -i, --interactive        Keep standard input open\n"
 "  -t, --tty                Allocate a pseudo-terminal\n"
@@ -56,7 +60,7 @@ const char run_usage[] =
 
 enum {
 	O_NAME = 0x100, O_RM, O_ENVFILE, O_READONLY, O_ENTRYPOINT, O_NETWORK,
-	O_CAPADD, O_CAPDROP, O_PRIV, O_CPUS, O_CPUSET, O_PIDS, O_PULL,
+	O_CAPADD, O_CAPDROP, O_PRIV, O_CPUS, O_CPUSET, O_PIDS, O_PULL, O_RESTART,
 };
 
 enum pull_policy { PULL_MISSING, PULL_ALWAYS, PULL_NEVER };
@@ -122,7 +126,9 @@ static int parse_opts(int argc, char **argv, struct opts *o, struct container *c
 		{ "cpuset-cpus", required_argument, 0, O_CPUSET },
 		{ "pids-limit", required_argument, 0, O_PIDS },
 		{ "pull", required_argument, 0, O_PULL },
+		{ "restart", required_argument, 0, O_RESTART },
 		APPLET_LONGOPTS, { 0 } };
+	struct restart_policy rp = { 0 };
 	struct md_err err;
 	int ch;
 
@@ -192,6 +198,11 @@ static int parse_opts(int argc, char **argv, struct opts *o, struct container *c
 						    "one of \"always\", \"missing\" or "
 						    "\"never\"", optarg);
 			break;
+		case O_RESTART:
+			if (restart_parse(optarg, &rp, c->restart, sizeof(c->restart),
+					  &err) < 0)
+				return applet_fail(&err);
+			break;
 		case O_PIDS:
 			if (applet_flag_int("--pids-limit", optarg, INT64_MIN,
 					    INT64_MAX, &o->lim.pids))
@@ -201,6 +212,9 @@ static int parse_opts(int argc, char **argv, struct opts *o, struct container *c
 	}
 	if (optind == argc)
 		return applet_usage_error("requires at least 1 argument");
+	if (o->rm && rp.mode != RESTART_NO)
+		return applet_failf("conflicting options: cannot specify both "
+				    "--restart and --rm");
 	/* (Detached, the terminal is the monitor's: md's stdin is not
 	 * read.) */
 	if (o->r.proc.tty && o->r.interactive && !o->detach && !isatty(0))
@@ -414,6 +428,8 @@ again:
 	c.privileged = r->proc.privileged;
 	c.seccomp = !r->proc.privileged;
 	c.auto_remove = o.rm;
+	c.tty = r->proc.tty;
+	c.open_stdin = r->interactive;
 	c.mounts = binds_json(&o);
 	c.read_only = o.readonly;
 	c.memory = o.lim.memory;
@@ -433,6 +449,11 @@ again:
 			return stopped(&proc, &err);
 		}
 		ip4_format(r->addr, c.ip, sizeof(c.ip));
+	}
+	if (o.detach) {
+		/* The starter's parent, which md-stop wakes (start.h). */
+		c.monitor_pid = getppid();
+		c.monitor_start = proc_start_time(c.monitor_pid);
 	}
 	if (container_create(&s, &c, &err) < 0) {
 		run_abort(&proc);

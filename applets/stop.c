@@ -138,7 +138,15 @@ static int kill_one(struct store *s, const char *arg, int sig)
 
 	if (container_lookup(s, arg, &c, &err) < 0)
 		return failed(&err);
-	r = container_live(&c) ? container_signal(&c, sig, NULL, &err) : 1;
+	/* Killed by hand (and, as Docker, its restarts ended unless the
+	 * signal is not its stop signal); one waiting to restart has no
+	 * process to signal: ended. */
+	if ((r = container_stop_restarts(s, &c, container_kill_cancels(s, &c, sig),
+					 &err)) < 0) {
+		container_free(&c);
+		return failed(&err);
+	}
+	r = r > 0 ? 0 : container_live(&c) ? container_signal(&c, sig, NULL, &err) : 1;
 	if (r == 0 && sig == SIGKILL) {
 		/* As Docker's kill with KILL: all of it, and until it has
 		 * ended (an md-rm right after finds it stopped). */

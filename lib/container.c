@@ -214,6 +214,8 @@ void container_new(struct container *c)
 	hex_encode(c->id, rnd, sizeof(rnd));
 	if (!c->hostname[0])
 		snprintf(c->hostname, sizeof(c->hostname), "%.12s", c->id);
+	if (!c->restart[0])
+		strcpy(c->restart, "no");
 }
 
 int container_create(struct store *s, struct container *c, struct md_err *err)

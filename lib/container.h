@@ -68,6 +68,20 @@ struct container {
 	char cgroup_parent[256];
 	char network[16];
 	char ip[16];		/* its address on network while it runs, or "" */
+	/* Restarts (restart.h): the policy as Docker's --restart spells it
+	 * ("no", "always", "unless-stopped", "on-failure[:N]"), how many
+	 * times the monitor restarted it since md-run or md-start, and
+	 * Docker's HasBeenManuallyStopped (md-stop, md-kill: unless-stopped
+	 * stays down, at boot too) and restart manager's cancel (no policy
+	 * restarts it when it ends; both reset as it starts). */
+	char restart[32];
+	int restart_count;
+	int stopped_by_hand, restart_canceled;
+	int tty, open_stdin;	/* -t, -i */
+	/* Its monitor (md-run -d, md-start), which md-stop wakes while it
+	 * waits to restart the container; 0 if none. */
+	pid_t monitor_pid;
+	uint64_t monitor_start;
 	/* This process watches the container (container_watch): the fd
 	 * of that lock, >= 3; 0 if not. */
 	int watch_fd;
@@ -95,6 +109,15 @@ int container_create(struct store *s, struct container *c, struct md_err *err);
  * container exited); its final state is. */
 int container_save(struct store *s, const struct container *c, int durable,
 		   struct md_err *err);
+/* Reads id's state into c under its directory's lock, calls fn on it,
+ * and writes c back if fn returned 0; returns that, or fn's result (> 0:
+ * nothing to write; < 0: it failed, saying why in err). No such
+ * container: ENOENT. The lock orders read-modify-writes of one
+ * container's state (md-stop's flags, a monitor's record, a start's
+ * claim: start.h); fn must not take it again (no load or save). */
+int container_update(struct store *s, const char *id, struct container *c,
+		     int (*fn)(struct container *c, void *arg, struct md_err *err),
+		     void *arg, int durable, struct md_err *err);
 /* container_remove's flags. */
 #define RM_DETACH	1	/* md need not wait: see below */
 #define RM_NO_WAITERS	2	/* the caller holds the directory's lock,
@@ -191,6 +214,17 @@ int container_kill(const struct container *c, struct md_err *err);
 /* The signal c's image asks to be stopped with (its config's
  * StopSignal), else SIGTERM. */
 int container_stop_signal(struct store *s, const struct container *c);
+/* Whether md-kill's sig ends c's restarts, as Docker's kill: SIGKILL,
+ * its image's StopSignal, or any signal if the image has none. */
+int container_kill_cancels(struct store *s, const struct container *c, int sig);
+/* md-stop, md-kill, md-rm -f of a live c: records that it was stopped
+ * by hand and, with cancel, that its policy is not to restart it; one
+ * waiting to restart is recorded exited and its monitor ended (see
+ * stop.c). c is loaded again (no longer live if so). 1 if it was
+ * restarting (no process to signal), 0 if not; -1: c's state could not
+ * be written (ENOENT: removed meanwhile). */
+int container_stop_restarts(struct store *s, struct container *c, int cancel,
+			    struct md_err *err);
 /* Waits until c (as loaded) has ended and its end is recorded (by its
  * watcher; with none left, by container_load), and loads it again: 0
  * (c is its final state), 1 if it was removed meanwhile, -1 on failure.

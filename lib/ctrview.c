@@ -303,15 +303,18 @@ void ctr_inspect_doc(struct tv *t, const struct container *c,
 	tv_str(t, "LogPath", log_path);
 	snprintf(name, sizeof(name), "/%s", c->name);
 	tv_str(t, "Name", name);
-	tv_int(t, "RestartCount", 0);
+	tv_int(t, "RestartCount", c->restart_count);
 	tv_str(t, "Driver", "overlay");
 	tv_str(t, "Platform", "linux");
 	tv_map(t, "HostConfig", 0);
 	tv_json(t, "Binds", c->mounts);
 	tv_str(t, "NetworkMode", c->network);
 	tv_map(t, "RestartPolicy", 0);
-	tv_str(t, "Name", "no");
-	tv_int(t, "MaximumRetryCount", 0);
+	/* ("on-failure:N": Docker's Name and MaximumRetryCount) */
+	snprintf(name, sizeof(name), "%.*s", (int)strcspn(c->restart, ":"), c->restart);
+	tv_str(t, "Name", name);
+	tv_int(t, "MaximumRetryCount", strchr(c->restart, ':') ?
+	       atoi(strchr(c->restart, ':') + 1) : 0);
 	tv_end(t);
 	tv_bool(t, "AutoRemove", c->auto_remove);
 	tv_bool(t, "Privileged", c->privileged);

@@ -21,6 +21,7 @@
 #include "cgroup.h"
 #include "container.h"
 #include "log.h"
+#include "restart.h"
 #include "spawn.h"
 #include "store.h"
 #include "util.h"
@@ -153,28 +154,29 @@ int monitor_started(struct monitor_link *l, pid_t pid, int watch_fd,
 			;
 		return -1;
 	}
-	close(l->ctl);
-	l->ctl = -1;
-	if (l->in >= 0)
-		close(l->in);
-	l->in = -1;
-	write_all(l->report, "ok\n", 3);
-	close(l->report);
-	l->report = -1;
+	/* ("ok": code 0) */
+	monitor_failed(l, 0);
 	return 0;
 }
 
 void monitor_failed(struct monitor_link *l, int code)
 {
 	char buf[32];
-	int n = snprintf(buf, sizeof(buf), "fail %d\n", code);
+	int n = code ? snprintf(buf, sizeof(buf), "fail %d\n", code) :
+		       snprintf(buf, sizeof(buf), "ok\n");
 
 	if (l->ctl >= 0)
 		close(l->ctl);
+	l->ctl = -1;
 	if (l->in >= 0)
 		close(l->in);
-	write_all(l->report, buf, n);
-	close(l->report);
+	l->in = -1;
+	/* (A restart's starter reports to no one.) */
+	if (l->report >= 0) {
+		write_all(l->report, buf, n);
+		close(l->report);
+	}
+	l->report = -1;
 }
 
 /* ---- the monitor ---- */
@@ -196,28 +198,55 @@ struct mon {
 	int dirfd;
 	struct log_writer log;
 	int log_open;
+	int64_t t0;		/* when the run began (ms, monotonic) */
+	long backoff;		/* the last back-off (restart_backoff) */
 };
 
-/* The starter's STARTED message, or its end without one. */
-static int read_started(struct mon *m)
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The starter's STARTED message on ctl (closed here), or its end
+ * without one. */
+static int read_started(struct mon *m, int ctl)
 {
 	struct spawn_msg_in msg;
+	pid_t pid;
 
-	if (spawn_recv(MON_CTL, &msg) < 0 || msg.h.type != MSG_STARTED) {
+	if (spawn_recv(ctl, &msg) < 0 || msg.h.type != MSG_STARTED) {
 		if (msg.payload || msg.fds[0] >= 0)
 			spawn_msg_free(&msg);
+		close(ctl);
 		return -1;
 	}
-	m->pid = atoi(msg.payload);
+	close(ctl);
+	if ((pid = atoi(msg.payload)) <= 0) {
+		spawn_msg_free(&msg);
+		return -1;
+	}
+	m->pid = pid;
+	/* The new watch lock first, then the old one let go: never none. */
+	if (m->watch >= 0)
+		close(m->watch);
 	m->watch = msg.fds[0];
 	msg.fds[0] = -1;
+	/* (The last run's input, if any, is no one's now.) */
+	if (m->input >= 0)
+		close(m->input);
+	m->input = -1;
 	if (strstr(msg.payload, " tty"))
 		m->fds[SRC_TTY] = msg.fds[1];
 	else
 		m->input = msg.fds[1];
 	msg.fds[1] = -1;
 	spawn_msg_free(&msg);
-	return m->pid > 0 ? 0 : -1;
+	m->ended = 0;
+	m->t0 = now_ms();
+	return 0;
 }
 
 /* Reaps every child that ended (the starter, then the container). */
@@ -264,6 +293,7 @@ static int take_over(struct mon *m)
 			cgroup_kill(&cg);
 		m->pid = c.pid;
 		m->taken_over = 1;
+		m->t0 = now_ms();
 		rc = 0;
 	}
 	container_free(&c);
@@ -294,44 +324,166 @@ static void drain(struct mon *m, int i)
 	m->fds[i] = -1;
 }
 
-/* The container's end, recorded: exit code, time, OOM; its cgroup
- * removed; with --rm, the container. */
-static void record_end(struct mon *m)
+/* What the monitor ignores (it ends with its container, not by a
+ * signal). */
+static const int deaf[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGPIPE,
+			    SIGUSR2, SIGTSTP, SIGTTIN, SIGTTOU };
+
+struct end {
+	struct mon *m;
+	int oom;
+	int restart;		/* out: the policy restarts it */
+};
+
+/* Under the state's lock (start.h): the end, and whether a restart
+ * follows. */
+static int end_fields(struct container *c, void *arg, struct md_err *err)
 {
-	struct container c = { 0 };
+	struct end *e = arg;
+	struct timespec ts;
+
+	/* (No longer this run's: md-stop recorded it during a restart.) */
+	if (c->pid != e->m->pid || !container_live(c))
+		return 1;
+	c->exit_code = WIFEXITED(e->m->status) ? WEXITSTATUS(e->m->status) :
+		       128 + WTERMSIG(e->m->status);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	rfc3339_format(c->finished, sizeof(c->finished), ts.tv_sec, ts.tv_nsec);
+	c->pid = 0;
+	c->oom_killed = e->oom;
+	/* Its address is free (a restart takes one again), its veth
+	 * gone. */
+	container_net_release(&e->m->s, c);
+	/* (Taken over: md-run said the start failed; it must not run.) */
+	if (e->m->taken_over)
+		snprintf(c->error, sizeof(c->error), "md-run was killed while it "
+			 "started the container: the container was stopped");
+	e->restart = !e->m->taken_over && restart_wanted(c);
+	if (e->restart) {
+		c->status = CONTAINER_RESTARTING;
+		c->restart_count++;
+	} else {
+		c->status = CONTAINER_EXITED;
+		c->monitor_pid = 0;
+		c->monitor_start = 0;
+	}
+	return 0;
+}
+
+/* The container's end, recorded: exit code, time, OOM; its cgroup
+ * removed; with --rm, the container. 1 if its policy restarts it. */
+static int record_end(struct mon *m)
+{
+	struct container c;
+	struct end e = { m, 0, 0 };
 	struct cgroup cg;
 	struct md_err err;
-	struct timespec ts;
-	int n;
+	int n, r;
 
+	/* (The cgroup's name comes from the state, which no one changes
+	 * while this monitor holds the watch.) */
 	if (container_load(&m->s, m->id, &c, &err) < 0)
-		return;
+		return 0;
 	if (m->pid < 0) {
 		container_free(&c);
-		return;
+		return 0;
 	}
-	c.exit_code = WIFEXITED(m->status) ? WEXITSTATUS(m->status) :
-		      128 + WTERMSIG(m->status);
-	if (m->taken_over)
-		snprintf(c.error, sizeof(c.error), "md-run was killed while it "
-			 "started the container: the container was stopped");
-	clock_gettime(CLOCK_REALTIME, &ts);
-	rfc3339_format(c.finished, sizeof(c.finished), ts.tv_sec, ts.tv_nsec);
-	c.status = CONTAINER_EXITED;
-	c.pid = 0;
 	n = cgroup_load(&cg, c.cgroup_parent[0] ? c.cgroup_parent : NULL, c.id, &err);
-	c.oom_killed = n > 0 && cgroup_oom_killed(&cg, &err) == 1;
+	e.oom = n > 0 && cgroup_oom_killed(&cg, &err) == 1;
 	if (n > 0 && cgroup_destroy(&cg, 0, &err) < 0)
 		cgroup_destroy(&cg, 1, &err);
-	if (c.auto_remove) {
+	container_free(&c);
+	r = container_update(&m->s, m->id, &c, end_fields, &e, 1, &err);
+	if (r == 0 && c.auto_remove) {
 		if (m->log_open)
 			log_close(&m->log);
 		m->log_open = 0;
 		container_remove(&m->s, &c, 0, -1, NULL, &err);
-	} else {
-		container_save(&m->s, &c, 1, &err);
 	}
-	container_free(&c);
+	if (r >= 0)
+		container_free(&c);
+	return r == 0 && e.restart;
+}
+
+/* Waits ms, or less if md-stop (or md-rm -f) ends the restart meanwhile
+ * (SIGUSR1): 0 when it is time to restart, -1 if not to. */
+static int backoff(struct mon *m, int sfd, long ms)
+{
+	int64_t end = now_ms() + ms;
+	struct container c;
+	struct md_err err;
+	int64_t left;
+
+	while ((left = end - now_ms()) > 0) {
+		struct pollfd p = { sfd, POLLIN, 0 };
+		struct signalfd_siginfo si;
+		int woken = 0;
+		if (poll(&p, 1, left) <= 0)
+			continue;
+		while (read(sfd, &si, sizeof(si)) > 0)
+			woken |= si.ssi_signo == SIGUSR1;
+		reap(m);
+		if (!woken)
+			continue;
+		if (container_load(&m->s, m->id, &c, &err) < 0)
+			return -1;
+		woken = c.status != CONTAINER_RESTARTING || c.monitor_pid != getpid();
+		container_free(&c);
+		if (woken)
+			return -1;
+	}
+	return 0;
+}
+
+/* Forks and execs "md starter ID" (start.h) with new log pipes and a
+ * socket; 0 once it has handed over the container's new run. */
+static int restart_run(struct mon *m)
+{
+	char *argv[] = { "md", "starter", (char *)m->id, NULL };
+	extern char **environ;
+	int out[2], er[2], ctl[2];
+	pid_t s;
+
+	if (pipe2(out, O_CLOEXEC) < 0)
+		return -1;
+	if (pipe2(er, O_CLOEXEC) < 0) {
+		close(out[0]);
+		close(out[1]);
+		return -1;
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ctl) < 0 ||
+	    (s = fork()) < 0) {
+		close(out[0]);
+		close(out[1]);
+		close(er[0]);
+		close(er[1]);
+		return -1;
+	}
+	if (s == 0) {
+		sigset_t none;
+		/* The container inherits what the starter has: none of the
+		 * monitor's signal dispositions. */
+		sigemptyset(&none);
+		for (size_t i = 0; i < ARRAY_SIZE(deaf); i++)
+			signal(deaf[i], SIG_DFL);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		int o = fcntl(out[1], F_DUPFD_CLOEXEC, 10),
+		    e = fcntl(er[1], F_DUPFD_CLOEXEC, 10),
+		    c = fcntl(ctl[1], F_DUPFD_CLOEXEC, 10);
+		if (o < 0 || e < 0 || c < 0)
+			_exit(125);
+		place(o, MON_OUT);
+		place(e, MON_ERR);
+		place(c, MON_CTL);
+		execve("/proc/self/exe", argv, environ);
+		_exit(125);
+	}
+	close(out[1]);
+	close(er[1]);
+	close(ctl[1]);
+	m->fds[0] = out[0];
+	m->fds[1] = er[0];
+	return read_started(m, ctl[0]);
 }
 
 /* md's code as mapped so far (start-up maps all of it: the kernel maps
@@ -349,13 +501,14 @@ static void drop_text(void)
 	madvise((void *)a, b - a, MADV_DONTNEED);
 }
 
+static void run_loop(struct mon *m, int sfd);
+
 int monitor_main(int argc, char **argv)
 {
 	struct mon m = { .id = argc > 1 ? argv[1] : "",
 			 .fds = { MON_OUT, MON_ERR, -1 },
 			 .watch = -1, .input = -1, .dirfd = -1 };
-	static const int deaf[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGPIPE,
-				    SIGUSR1, SIGUSR2, SIGTSTP, SIGTTIN, SIGTTOU };
+
 	struct md_err err;
 	char dir[128];
 	sigset_t chld;
@@ -367,11 +520,12 @@ int monitor_main(int argc, char **argv)
 		signal(deaf[i], SIG_IGN);
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
+	sigaddset(&chld, SIGUSR1);	/* md-stop: a restart is off */
 	sigprocmask(SIG_BLOCK, &chld, NULL);
 	if ((sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK)) < 0)
 		return 125;
 	if (store_open(&m.s, STORE_READ, &err) < 0 ||
-	    (read_started(&m) < 0 && take_over(&m) < 0)) {
+	    (read_started(&m, MON_CTL) < 0 && take_over(&m) < 0)) {
 		/* The starter failed, and said so to md-run; it is ours to
 		 * reap. */
 		while (wait(NULL) > 0 || errno == EINTR)
@@ -383,28 +537,42 @@ int monitor_main(int argc, char **argv)
 	m.log_open = m.dirfd >= 0 && log_open(&m.log, m.dirfd, "container.log", 0,
 					      0, &err) == 0;
 	drop_text();
-	/* Until the container has ended and no process of it holds the
-	 * pipes (they all end with its pid namespace). */
-	while (!m.ended || m.fds[0] >= 0 || m.fds[1] >= 0 || m.fds[2] >= 0) {
+	do
+		run_loop(&m, sfd);
+	while (record_end(&m) &&
+	       backoff(&m, sfd, restart_backoff(&m.backoff, now_ms() - m.t0)) == 0 &&
+	       restart_run(&m) == 0);
+	/* (A restart that did not happen: whoever stopped it, or the
+	 * starter, recorded why; with neither, the next md does.) */
+	while (wait(NULL) > 0 || errno == EINTR)
+		;
+	if (m.input >= 0)
+		close(m.input);
+	if (m.log_open)
+		log_close(&m.log);
+	return 0;
+}
+
+/* One run: until the container has ended and no process of it holds
+ * the pipes or the pty (they all end with its pid namespace). */
+static void run_loop(struct mon *m, int sfd)
+{
+	while (!m->ended || m->fds[0] >= 0 || m->fds[1] >= 0 || m->fds[2] >= 0) {
 		struct pollfd p[1 + SRC_N] = { { sfd, POLLIN, 0 } };
 		for (int i = 0; i < SRC_N; i++)
-			p[i + 1] = (struct pollfd){ m.fds[i], POLLIN, 0 };
+			p[i + 1] = (struct pollfd){ m->fds[i], POLLIN, 0 };
 		if (poll(p, 1 + SRC_N, -1) < 0 && errno != EINTR)
 			break;
 		if (p[0].revents) {
 			struct signalfd_siginfo si;
 			while (read(sfd, &si, sizeof(si)) > 0)
 				;
-			reap(&m);
+			reap(m);
 		}
 		for (int i = 0; i < SRC_N; i++)
-			if (m.fds[i] >= 0 && p[i + 1].revents)
-				drain(&m, i);
-		if (!m.ended)
-			reap(&m);	/* (a SIGCHLD before the block) */
+			if (m->fds[i] >= 0 && p[i + 1].revents)
+				drain(m, i);
+		if (!m->ended)
+			reap(m);	/* (a SIGCHLD before the block) */
 	}
-	record_end(&m);
-	if (m.log_open)
-		log_close(&m.log);
-	return 0;
 }

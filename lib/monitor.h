@@ -62,7 +62,8 @@ int monitor_wait(int report, struct md_err *err);
  * is then killed and reaped (md-run is not told yet). */
 int monitor_started(struct monitor_link *l, pid_t pid, int watch_fd,
 		    int master);
-/* The starter: it could not start (exit code code, said already). */
+/* The starter: it could not start (exit code code, said already); code
+ * 0: there was nothing to start (md-start of a running container). */
 void monitor_failed(struct monitor_link *l, int code);
 
 /* The monitor applet's body: md monitor ID, with fds 3 (stdout pipe), 4

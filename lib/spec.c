@@ -191,6 +191,19 @@ static int layers(struct store *s, const char *image_id,
 	return 0;
 }
 
+int spec_image_layers(struct store *s, const char *image_id,
+		      struct strv *out, struct md_err *err)
+{
+	struct image_info info = { 0 };
+	int r;
+
+	if (image_info_load(s, image_id, &info, err) < 0)
+		return -1;
+	r = layers(s, image_id, &info, out, err);
+	image_info_free(&info);
+	return r;
+}
+
 int spec_resolve(struct store *s, const char *image_id,
 		 const struct spec_opts *o, struct spec *sp, struct md_err *err)
 {

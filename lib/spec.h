@@ -64,6 +64,10 @@ struct spec {
 int spec_resolve(struct store *s, const char *image_id,
 		 const struct spec_opts *o, struct spec *sp, struct md_err *err);
 void spec_free(struct spec *sp);
+/* Only the layers (sp->layers): md-start's, whose command is the
+ * container's. */
+int spec_image_layers(struct store *s, const char *image_id,
+		      struct strv *out, struct md_err *err);
 /* The command as a JSON array (for the state file); NULL: no memory. */
 char *spec_command_json(const struct strv *argv);
 /* The strings of such an array, appended to out; what names it in

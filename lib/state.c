@@ -38,6 +38,8 @@ int container_status_parse(const char *word)
 	return -1;
 }
 
+static int no_such(struct md_err *err, const char *what);
+
 /* ---- the fields of state.ini ---- */
 
 enum field_type {
@@ -78,6 +80,10 @@ static const struct field fields[] = {
 	OWNED(mounts, "[]"), FIELD(read_only, F_BOOL), FIELD(memory, F_I64),
 	FIELD(nano_cpus, F_I64), FIELD(cpu_shares, F_I64),
 	FIELD(cpuset_cpus, F_STR), FIELD(pids_limit, F_I64),
+	FIELD(restart, F_STR), FIELD(restart_count, F_INT),
+	FIELD(stopped_by_hand, F_BOOL), FIELD(restart_canceled, F_BOOL),
+	FIELD(tty, F_BOOL), FIELD(open_stdin, F_BOOL),
+	FIELD(monitor_pid, F_PID), FIELD(monitor_start, F_U64),
 };
 
 static void field_write(struct ini_out *o, const struct field *f,
@@ -207,7 +213,9 @@ static int state_read(struct store *s, int dfd, const char *id,
 
 	container_free(c);
 	memset(c, 0, sizeof(*c));
-	c->seccomp = 1;		/* (a state from before the key: md's default) */
+	/* (a state from before the keys: md's defaults) */
+	c->seccomp = 1;
+	strcpy(c->restart, "no");
 	snprintf(path, sizeof(path), "%s/containers/%s/state.ini", s->root, id);
 	if (!(buf = file_read_at(dfd, "state.ini", INI_READ_MAX, &len, err)))
 		return err->errnum == ENOENT ? -1 :
@@ -268,6 +276,29 @@ int container_save(struct store *s, const struct container *c, int durable,
 	if (dfd < 0 || flock(dfd, LOCK_EX) < 0)
 		return err_set(err, errno, "container %s", c->id);
 	return state_write(dfd, c, durable, err);
+}
+
+int container_update(struct store *s, const char *id, struct container *c,
+		     int (*fn)(struct container *c, void *arg, struct md_err *err),
+		     void *arg, int durable, struct md_err *err)
+{
+	char dir[128];
+	cleanup_close int dfd = -1;
+	int r;
+
+	memset(c, 0, sizeof(*c));
+	snprintf(dir, sizeof(dir), "containers/%s", id);
+	dfd = openat(s->fd, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return errno == ENOENT ? no_such(err, id) :
+		       err_set(err, errno, "container %s", id);
+	if (flock(dfd, LOCK_EX) < 0)
+		return err_set(err, errno, "container %s", id);
+	if (state_read(s, dfd, id, c, err) < 0)
+		return err->errnum == ENOENT ? no_such(err, id) : -1;
+	if ((r = fn(c, arg, err)) == 0 && state_write(dfd, c, durable, err) < 0)
+		r = -1;
+	return r;
 }
 
 /* ---- the truth of a status ---- */
@@ -351,6 +382,16 @@ static int record_unwatched_end(int dfd, struct container *c,
 		if (cgroup_destroy(&cg, 1, err) < 0)
 			return -1;
 	}
+	c->monitor_pid = 0;
+	c->monitor_start = 0;
+	if (c->status == CONTAINER_RESTARTING && !c->pid) {
+		/* Between two runs: its last end (code, time) is recorded;
+		 * only no restart is coming. */
+		strcpy(c->error, "the container's monitor was killed while it "
+		       "waited to restart the container");
+		c->status = CONTAINER_EXITED;
+		return state_write(dfd, c, 1, err);
+	}
 	if (c->pid > 0 && c->boot_id[0] && boot_id()[0] &&
 	    strcmp(c->boot_id, boot_id()))
 		strcpy(c->error, "the host was restarted while the container ran");
@@ -386,6 +427,8 @@ static int settle(struct store *s, int dfd, struct container *c,
 		return 0;
 	/* What fails here is tried again by the next md; c is the truth
 	 * meanwhile. */
+	if (status_live(c->status))
+		container_net_release(s, c);	/* (before its state says so) */
 	if ((!status_live(c->status) || record_unwatched_end(dfd, c, &e2) == 0) &&
 	    c->auto_remove && container_remove(s, c, RM_NO_WAITERS, -1, NULL, &e2) == 0)
 		r = 1;

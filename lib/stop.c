@@ -32,27 +32,36 @@ static void sleep_ms(long ms)
 		;
 }
 
-/* A pidfd of c's process, or -1: errno ESRCH if it is not running,
- * ENOSYS before Linux 5.3. */
-static int pidfd_of(const struct container *c)
+/* A pidfd of c's process (monitor: of its monitor), or -1: errno ESRCH
+ * if it is not running, ENOSYS before Linux 5.3. */
+static int pidfd_of_any(const struct container *c, int monitor)
 {
+	pid_t pid = monitor ? c->monitor_pid : c->pid;
 	int fd;
 
-	if (!container_alive(c)) {
+#define ALIVE() (monitor ? c->monitor_pid > 0 && \
+		 proc_running(c->monitor_pid, c->monitor_start) : container_alive(c))
+	if (!ALIVE()) {
 		errno = ESRCH;
 		return -1;
 	}
-	if ((fd = syscall(SYS_pidfd_open, c->pid, 0)) < 0)
+	if ((fd = syscall(SYS_pidfd_open, pid, 0)) < 0)
 		return -1;
 	/* The pid may have named another process by the time it was opened;
 	 * if it still has the start time of c's now, the pidfd is c's (a
 	 * pid freed again cannot go back to an older process). */
-	if (!container_alive(c)) {
+	if (!ALIVE()) {
 		close(fd);
 		errno = ESRCH;
 		return -1;
 	}
+#undef ALIVE
 	return fd;
+}
+
+static int pidfd_of(const struct container *c)
+{
+	return pidfd_of_any(c, 0);
 }
 
 int container_signal(const struct container *c, int sig, int *pidfd,
@@ -104,7 +113,8 @@ int container_kill(const struct container *c, struct md_err *err)
 	return 0;
 }
 
-int container_stop_signal(struct store *s, const struct container *c)
+/* The StopSignal of c's image, or -1. */
+static int image_stop_signal(struct store *s, const struct container *c)
 {
 	struct image_info info = { 0 };
 	struct md_err err;
@@ -118,7 +128,91 @@ int container_stop_signal(struct store *s, const struct container *c)
 		sig = v ? signal_parse(v) : -1;
 		image_info_free(&info);
 	}
+	return sig > 0 ? sig : -1;
+}
+
+int container_stop_signal(struct store *s, const struct container *c)
+{
+	int sig = image_stop_signal(s, c);
+
 	return sig > 0 ? sig : SIGTERM;
+}
+
+int container_kill_cancels(struct store *s, const struct container *c, int sig)
+{
+	int stop = sig == SIGKILL ? SIGKILL : image_stop_signal(s, c);
+
+	return stop < 0 || stop == sig;
+}
+
+/* ---- ending restarts ----
+ *
+ * A container with a restart policy is its monitor's to start again
+ * (start.h has the whole protocol). md-stop, md-kill and md-rm -f first
+ * record, under the state's lock, that it was stopped by hand (and that
+ * no policy may restart it: restart_canceled), then act on the state
+ * they read under that lock:
+ * - running (pid): signal that pid. Its monitor records the end under
+ *   the same lock, reads the flags, and does not restart it.
+ * - restarting (the monitor waits out its back-off, or its starter is
+ *   starting the next run): recorded exited right there, and the monitor
+ *   woken (SIGUSR1, to the pid + start time state.ini has of it). A
+ *   starter claims the container under the lock only while it is still
+ *   restarting and its monitor's, so it finds it exited and gives up;
+ *   the monitor, woken or told so, exits. The caller waits for that, so
+ *   that no monitor outlives md-stop or md-rm -f. */
+
+struct mark {
+	int cancel, woke, restarting;
+	struct container mon;	/* its monitor's pid and start time */
+};
+
+static int mark_stopped(struct container *c, void *arg, struct md_err *err)
+{
+	struct mark *m = arg;
+
+	if (!container_live(c))
+		return 1;
+	c->stopped_by_hand = 1;
+	c->restart_canceled |= m->cancel;
+	m->restarting = c->status == CONTAINER_RESTARTING;
+	if (c->status == CONTAINER_RESTARTING && m->cancel) {
+		c->status = CONTAINER_EXITED;
+		m->woke = 1;
+		m->mon.monitor_pid = c->monitor_pid;
+		m->mon.monitor_start = c->monitor_start;
+		c->monitor_pid = 0;
+		c->monitor_start = 0;
+	}
+	return 0;
+}
+
+int container_stop_restarts(struct store *s, struct container *c, int cancel,
+			    struct md_err *err)
+{
+	static struct mark m;
+	char id[CONTAINER_ID_LEN + 1];
+	struct pollfd p;
+	int r;
+
+	if (!container_live(c))
+		return 0;
+	memset(&m, 0, sizeof(m));
+	m.cancel = cancel;
+	strcpy(id, c->id);
+	container_free(c);
+	if ((r = container_update(s, id, c, mark_stopped, &m, 1, err)) < 0)
+		return -1;
+	if (m.woke && (p.fd = pidfd_of_any(&m.mon, 1)) >= 0) {
+		p.events = POLLIN;
+		/* (A monitor that does not exit in time is left: the state
+		 * is right without it.) */
+		if (syscall(SYS_pidfd_send_signal, p.fd, SIGUSR1, NULL, 0) == 0)
+			while (poll(&p, 1, 5000) < 0 && errno == EINTR)
+				;
+		close(p.fd);
+	}
+	return m.restarting;
 }
 
 /* Until c's process has ended: on its pidfd, or, without one (Linux <
@@ -270,6 +364,12 @@ void container_stop(struct store *s, struct container_stop *st, size_t n,
 		int r;
 		t->rc = 0;
 		t->pidfd = -1;
+		/* (md-stop always cancels restarts: Docker's stop signal
+		 * does, and its SIGKILL after the timeout too.) */
+		if (container_stop_restarts(s, &t->c, 1, &t->err) < 0) {
+			t->rc = t->err.errnum == ENOENT ? 1 : -1;
+			continue;
+		}
 		if (!container_live(&t->c))
 			continue;
 		r = container_signal(&t->c, sig ? sig : container_stop_signal(s, &t->c),

@@ -10,7 +10,7 @@
 # The cgroup tests use --network none so that they test cgroups only;
 # t_default_network runs md-run with its default bridge network.
 TESTS="setup load cgroup_ns host_cgroup memory cpus pids cpu_shares oom
-       pids_fork default_network devices rootfs stop exec cleanup"
+       pids_fork default_network devices rootfs stop exec restart cleanup"
 LIMIT=60	# seconds per test
 RUN="md-run --rm --network none"
 CG=/sys/fs/cgroup
@@ -251,6 +251,38 @@ kvm: denied" md-exec "$1" sh -c "$DEVPROBE
 		probe null c 1 3; probe kvm c 10 232" || return 1
 	run md-exec "$1" sh -c 'x=$(head -c 100000000 /dev/zero | tr "\0" a); echo ${#x}'
 	[ "$RC" = 137 ] || fail "over the memory limit: exit $RC, want 137"
+}
+
+# Restarts and md-start on pure v2: the starter makes the cgroup first
+# (the process is born in it) and claims the container after; a policy's
+# restart, md-start, and md-rm -f of a restarting container leave no
+# cgroup behind.
+t_restart() {
+	key() { awk -F' = ' -v k="$2" '$1==k {print $2}' "$MD_ROOT/containers/$1/state.ini"; }
+	run md-run -d --network none --name rs --restart always busybox sh -c 'exit 3'
+	[ "$RC" = 0 ] || { fail "md-run -d exited $RC: $ERR1"; return 1; }
+	rs=$OUT
+	i=0; while [ "$(key $rs restart_count)" -lt 3 ] && [ $i -lt 50 ]; do
+		sleep 0.1; i=$((i + 1)); done
+	[ "$(key $rs restart_count)" -ge 3 ] || { fail "restarts: $(key $rs restart_count)"; return 1; }
+	run md-run -d --network none --name st busybox sleep 1000
+	[ "$RC" = 0 ] || { fail "md-run -d exited $RC: $ERR1"; return 1; }
+	st=$OUT
+	expect_run 0 st md-stop -t 0 st || return 1
+	expect_run 0 st md-start st || return 1
+	grep -qx "$(key $st pid)" $CG/md/$st/cgroup.procs ||
+		{ fail "md-start's process is not in $CG/md/$st"; return 1; }
+	expect_run 0 "rs
+st" md-rm -f rs st || return 1
+	sleep 0.5
+	for id in $rs $st; do
+		[ ! -d $CG/md/$id ] || { fail "cgroup $id left"; return 1; }
+	done
+	for p in /proc/[0-9]*; do
+		case "$( { tr '\0' ' ' <$p/cmdline; } 2>/dev/null)" in
+		"md monitor $rs "*|"md monitor $st "*) fail "monitor ${p#/proc/} left"; return 1 ;;
+		esac
+	done
 }
 
 t_cleanup() {	# --rm left nothing: cgroups, state, mounts, processes
