@@ -44,7 +44,7 @@ const char run_usage[] =
 "  -v, --volume SRC:DST[:ro] Bind mount a host path\n"
 "      --read-only          Mount the container's root read-only\n"
 "      --entrypoint CMD     Override the image's entrypoint\n"
-"      --network none|host  Network (default none: loopback only)\n"
+"      --network MODE       none (default: loopback only), host or bridge\n"
 "      --cap-add CAP        Add a capability (or ALL)\n"
 "      --cap-drop CAP       Drop a capability (or ALL)\n"
 "      --privileged         All capabilities and devices, no seccomp or masks\n"
