@@ -483,10 +483,8 @@ void container_net_release(struct store *s, struct container *c)
 
 	/* (What fails here is taken back by ipam when the network runs
 	 * out of addresses and c is gone.) */
-	if (!c->ip[0])
-		return;
-	net_detach(c->id, &e2);
-	if (ipam_release(s, c->network, c->id, &e2) == 0)
+	/* (Its veth goes with its network namespace: see net.h.) */
+	if (c->ip[0] && ipam_release(s, c->network, c->id, &e2) == 0)
 		c->ip[0] = 0;
 }
 
