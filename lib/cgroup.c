@@ -34,6 +34,7 @@ static const struct {
 } ctrls[] = {
 	{ "cpu", CG_CPU }, { "cpuacct", CG_CPUACCT }, { "cpuset", CG_CPUSET },
 	{ "memory", CG_MEMORY }, { "pids", CG_PIDS }, { "devices", CG_DEVICES },
+	{ "freezer", CG_FREEZER },
 };
 
 /* Controller bits named in a list such as "rw,cpu,cpuacct" or
@@ -548,7 +549,7 @@ static int v2_enable(const char *dir, unsigned want, unsigned need,
 	char path[PATH_MAX + 32], have[512] = "", on[512] = "", val[16];
 	unsigned have_bits, on_bits;
 
-	want &= ~CG_CPUACCT;	/* v2 has no such controller */
+	want &= ~(CG_CPUACCT | CG_FREEZER);	/* v2 has no such controllers */
 	if (!want)
 		return 0;
 	snprintf(path, sizeof(path), "%s/cgroup.controllers", dir);
@@ -632,7 +633,7 @@ static int make_dirs(struct cgroup *cg, struct cg_hier *h, unsigned need,
 	const char *cpus = lim->cpuset_cpus && *lim->cpuset_cpus ? lim->cpuset_cpus : NULL;
 
 	for (size_t i = 0; i <= len; i++) {
-		int leaf = i == len;
+		int leaf = i == len, made;
 		if (!leaf && cg->rel[i] != '/')
 			continue;
 		/* dir = mnt/rel[0..i) and parent the level above it */
@@ -643,13 +644,22 @@ static int make_dirs(struct cgroup *cg, struct cg_hier *h, unsigned need,
 		*strrchr(parent, '/') = 0;
 		if (h->v2 && v2_enable(parent, want, need, err) < 0)
 			return -1;
-		if (mkdir(dir, 0755) < 0 && (leaf || errno != EEXIST))
+		if ((made = mkdir(dir, 0755) == 0) == 0 && (leaf || errno != EEXIST))
 			return err_set(err, errno, "create cgroup %s", dir);
 		if (leaf)
 			h->present = 1;
-		if (!h->v2 && (h->ctrl & CG_CPUSET) &&
-		    v1_cpuset_fill(dir, leaf ? cpus : NULL, err) < 0)
+		if (h->v2 || !(h->ctrl & CG_CPUSET))
+			continue;
+		if (v1_cpuset_fill(dir, leaf ? cpus : NULL, err) < 0)
 			return -1;
+		/* Children of a level md makes are born with its cpus and
+		 * mems (clone_children): a leaf then costs two reads, not
+		 * two reads and two writes of each file. */
+		if (made && !leaf) {
+			char cc[PATH_MAX + 32];
+			snprintf(cc, sizeof(cc), "%s/cgroup.clone_children", dir);
+			write_str(cc, "1", NULL);
+		}
 	}
 	return 0;
 }
@@ -769,34 +779,44 @@ int cgroup_create(struct cgroup *cg, const char *parent, const char *id,
 				       "for the %s limit", ctrls[i].name, ctrls[i].name);
 	for (int i = 0; i < cg->n; i++)
 		cg->h[i].present = 0;
-	/* On v1, a cgroup in each hierarchy whose controller a limit (or
-	 * the device policy) uses; where none does (--privileged), one to
-	 * track (and kill) the container's processes: the pids hierarchy,
-	 * else the first. mkdir and rmdir of cgroups are costly, and every
-	 * start pays them. */
+	/* A cgroup in every hierarchy of a controller md uses, limits or
+	 * not: every process of the container is in each, so md-stop,
+	 * md-kill and md-rm -f reach them all, memory and OOM kills are
+	 * accounted, cpu and pids too, and a later pause finds the v1
+	 * freezer (joining one afterwards would need every process moved,
+	 * racing with forks). On this project's hybrid VM (Linux 6.18) the
+	 * mkdir, the "tasks" write and the rmdir cost 10-30 us a hierarchy,
+	 * v1 memory the most; see cgroup_enter_self for the write, and
+	 * v1_cpuset_fill for cpuset's. Where no hierarchy has any of them
+	 * (a v1 host with only name=systemd), the first v1 one tracks the
+	 * container's processes. */
 	struct cg_hier *tracker = NULL;
-	if (!need) {
-		tracker = provider(cg, CG_PIDS);
-		for (int i = 0; !tracker && i < cg->n; i++)
-			if (!cg->h[i].v2)
-				tracker = &cg->h[i];
-	}
+	unsigned any = 0;
+	for (int i = 0; i < cg->n; i++)
+		any |= provides(cg, &cg->h[i]);
+	for (int i = 0; !any && !tracker && i < cg->n; i++)
+		if (!cg->h[i].v2)
+			tracker = &cg->h[i];
 	for (int i = 0; i < cg->n; i++) {
 		struct cg_hier *h = &cg->h[i];
 		unsigned hneed = need & provides(cg, h);
 		int e;
 
 		/* (A hybrid host's v2 tree has no controllers: joining it
-		 * would also cost a global lock, an RCU grace period, per
-		 * start; Docker's containers stay out of it too.) */
-		if (cg->mode != CG_V2 && !hneed && h != tracker)
+		 * would cost a global lock, an RCU grace period, per start,
+		 * as v2's cgroup.procs has no door like v1's "tasks"; Docker's
+		 * containers stay out of it too. Nor does md join a v1
+		 * hierarchy of no controller of its own: name=systemd, blkio,
+		 * net_cls...) */
+		if (cg->mode != CG_V2 && !provides(cg, h) && h != tracker)
 			continue;
 		if (make_dirs(cg, h, hneed, lim, err) == 0) {
 			made++;
 			continue;
 		}
-		/* A hierarchy md sets no limit in (a read-only or foreign v2
-		 * tree on a hybrid host, name=systemd) is only for tracking. */
+		/* A hierarchy md sets no limit in is only for accounting
+		 * and tracking: one that cannot be written (read-only, or
+		 * another's) is done without. */
 		e = err->errnum;
 		if (hneed || cg->mode == CG_V2 || h->present ||
 		    (e != EROFS && e != EACCES && e != EPERM))
