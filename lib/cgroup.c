@@ -1,8 +1,8 @@
 /* cgroup v1, v2 and hybrid handling for containers: detection, creation
  * with limits, joining, OOM reporting and removal. On v2 one hierarchy
  * does everything; on v1 each controller has its own mount and the leaf
- * is made in all of them; hybrid is v1 plus a controller-less v2 tree in
- * which the leaf is also made, so the container is tracked there. */
+ * is made in each of a controller md uses; hybrid is v1 plus a
+ * controller-less v2 tree, which md leaves alone (cgroup_create). */
 #include "cgroup.h"
 
 #include <ctype.h>
