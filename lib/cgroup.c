@@ -784,10 +784,15 @@ int cgroup_create(struct cgroup *cg, const char *parent, const char *id,
 	 * md-kill and md-rm -f reach them all, memory and OOM kills are
 	 * accounted, cpu and pids too, and a later pause finds the v1
 	 * freezer (joining one afterwards would need every process moved,
-	 * racing with forks). On this project's hybrid VM (Linux 6.18) the
-	 * mkdir, the "tasks" write and the rmdir cost 10-30 us a hierarchy,
-	 * v1 memory the most; see cgroup_enter_self for the write, and
-	 * v1_cpuset_fill for cpuset's. Where no hierarchy has any of them
+	 * racing with forks). The cost, on this project's 2-vCPU hybrid VM
+	 * (Linux 6.18), per hierarchy: a mkdir of 10-30 us (memory the
+	 * most; md-run makes them while its child makes its namespaces), a
+	 * join of 8-15 us of CPU (cgroup_enter_self: v1's "tasks" door, no
+	 * global lock), an rmdir of ~8 us (after md-run --rm has returned).
+	 * Joining cpu also makes the kernel reschedule the joining task
+	 * (sched_move_task), which on a busy host waits its turn there.
+	 * md-run --rm: 0.2-0.4 ms more, of about 3 ms (make bench). cpuset
+	 * costs reads only (make_dirs). Where no hierarchy has any of them
 	 * (a v1 host with only name=systemd), the first v1 one tracks the
 	 * container's processes. */
 	struct cg_hier *tracker = NULL;
