@@ -199,9 +199,9 @@ static int parse_opts(int argc, char **argv, struct opts *o, struct container *c
 	}
 	if (optind == argc)
 		return applet_usage_error("requires at least 1 argument");
-	if (o->detach && (o->r.proc.tty || o->r.interactive))
-		return applet_failf("-d with -t or -i is not supported yet");
-	if (o->r.proc.tty && o->r.interactive && !isatty(0))
+	/* (Detached, the terminal is the monitor's: md's stdin is not
+	 * read.) */
+	if (o->r.proc.tty && o->r.interactive && !o->detach && !isatty(0))
 		return applet_failf("the input device is not a TTY");
 	if (o->workdir && o->workdir[0] != '/')
 		return applet_failf("the working directory '%s' is invalid, it "
@@ -360,6 +360,15 @@ static int run(int argc, char **argv, struct monitor_link *link)
 		r->stdio[1] = link->out;
 		r->stdio[2] = link->err;
 		r->proc.die_with_parent = 0;
+		/* -i without -t: stdin is a pipe the monitor keeps open
+		 * (with -t, the pty is). */
+		if (o.r.interactive && !r->proc.tty) {
+			int in[2];
+			if (pipe2(in, O_CLOEXEC) < 0)
+				return applet_failf("stdin pipe: %s", strerror(errno));
+			r->stdio[0] = in[0];
+			link->in = in[1];
+		}
 	}
 	if (o.pull == PULL_ALWAYS && (rc = pull_image_for_run(argv[optind], 0)))
 		return rc;
@@ -437,9 +446,10 @@ again:
 	if (o.detach) {
 		/* The monitor keeps the cgroup until the end, and the state
 		 * is its to finish. */
+		int master;
 		r->keep_cgroup = 1;
-		if ((rc = run_detach(r, &proc, &status, &err)) > 0 &&
-		    monitor_started(link, proc.pid, c.watch_fd) == 0) {
+		if ((rc = run_detach(r, &proc, &master, &status, &err)) > 0 &&
+		    monitor_started(link, proc.pid, c.watch_fd, master) == 0) {
 			free(etc.resolv);
 			spec_free(&sp);
 			container_free(&c);
@@ -490,7 +500,7 @@ again:
 
 int run_main(int argc, char **argv)
 {
-	struct monitor_link link = { -1, -1, -1, -1 };
+	struct monitor_link link = { -1, -1, -1, -1, -1 };
 	int rc = run(argc, argv, &link);
 
 	/* md-run -d's starter that did not start its container (it said

@@ -134,14 +134,18 @@ int monitor_wait(int report, struct md_err *err)
 	return 125;
 }
 
-int monitor_started(struct monitor_link *l, pid_t pid, int watch_fd)
+int monitor_started(struct monitor_link *l, pid_t pid, int watch_fd,
+		    int master)
 {
 	char text[32];
 	struct spawn_hdr h = { .type = MSG_STARTED };
-	int st;
+	/* The container's input, held by the monitor: its pty, or its
+	 * stdin pipe. */
+	int fds[2] = { watch_fd, master >= 0 ? master : l->in }, st;
 
-	h.len = snprintf(text, sizeof(text), "%d", (int)pid);
-	if (spawn_send(l->ctl, &h, text, &watch_fd, 1) < 0) {
+	h.len = snprintf(text, sizeof(text), "%d %s", (int)pid,
+			 master >= 0 ? "tty" : l->in >= 0 ? "stdin" : "-");
+	if (spawn_send(l->ctl, &h, text, fds, 2) < 0) {
 		/* No monitor to hand it to: it must not run unwatched. */
 		kill(pid, SIGKILL);
 		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
@@ -150,6 +154,9 @@ int monitor_started(struct monitor_link *l, pid_t pid, int watch_fd)
 	}
 	close(l->ctl);
 	l->ctl = -1;
+	if (l->in >= 0)
+		close(l->in);
+	l->in = -1;
 	write_all(l->report, "ok\n", 3);
 	close(l->report);
 	l->report = -1;
@@ -163,19 +170,27 @@ void monitor_failed(struct monitor_link *l, int code)
 
 	if (l->ctl >= 0)
 		close(l->ctl);
+	if (l->in >= 0)
+		close(l->in);
 	write_all(l->report, buf, n);
 	close(l->report);
 }
 
 /* ---- the monitor ---- */
 
+/* What the monitor reads: the stdout and stderr pipes, and the pty's
+ * master (logged as stdout). */
+enum { SRC_OUT, SRC_ERR, SRC_TTY, SRC_N };
+
 struct mon {
 	const char *id;
 	struct store s;
 	pid_t pid;		/* the container's, once the starter says */
 	int watch;		/* its watch lock, from the starter */
+	int input;		/* its stdin pipe's write end, or -1; held
+				 * open (see monitor.h) */
 	int status, ended;	/* its wait status, once reaped */
-	int fds[2];		/* stdout, stderr pipes; -1 once at EOF */
+	int fds[SRC_N];		/* SRC_*; -1 once at EOF (or none) */
 	int dirfd;
 	struct log_writer log;
 	int log_open;
@@ -194,6 +209,11 @@ static int read_started(struct mon *m)
 	m->pid = atoi(msg.payload);
 	m->watch = msg.fds[0];
 	msg.fds[0] = -1;
+	if (strstr(msg.payload, " tty"))
+		m->fds[SRC_TTY] = msg.fds[1];
+	else
+		m->input = msg.fds[1];
+	msg.fds[1] = -1;
 	spawn_msg_free(&msg);
 	return m->pid > 0 ? 0 : -1;
 }
@@ -220,12 +240,15 @@ static void drain(struct mon *m, int i)
 	if (n > 0) {
 		/* A log that cannot be written loses output, not the
 		 * container. */
-		if (m->log_open && log_write(&m->log, i, buf, n, &err) < 0) {
+		if (m->log_open && log_write(&m->log, i == SRC_ERR, buf, n,
+					     &err) < 0) {
 			log_close(&m->log);
 			m->log_open = 0;
 		}
 		return;
 	}
+	/* (A pty's master reads EIO once no process of the container
+	 * holds the terminal.) */
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return;
 	close(m->fds[i]);
@@ -298,8 +321,9 @@ static void drop_text(void)
 
 int monitor_main(int argc, char **argv)
 {
-	struct mon m = { .id = argc > 1 ? argv[1] : "", .fds = { MON_OUT, MON_ERR },
-			 .watch = -1, .dirfd = -1 };
+	struct mon m = { .id = argc > 1 ? argv[1] : "",
+			 .fds = { MON_OUT, MON_ERR, -1 },
+			 .watch = -1, .input = -1, .dirfd = -1 };
 	static const int deaf[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGPIPE,
 				    SIGUSR1, SIGUSR2, SIGTSTP, SIGTTIN, SIGTTOU };
 	struct md_err err;
@@ -330,10 +354,11 @@ int monitor_main(int argc, char **argv)
 	drop_text();
 	/* Until the container has ended and no process of it holds the
 	 * pipes (they all end with its pid namespace). */
-	while (!m.ended || m.fds[0] >= 0 || m.fds[1] >= 0) {
-		struct pollfd p[3] = { { sfd, POLLIN, 0 }, { m.fds[0], POLLIN, 0 },
-				       { m.fds[1], POLLIN, 0 } };
-		if (poll(p, 3, -1) < 0 && errno != EINTR)
+	while (!m.ended || m.fds[0] >= 0 || m.fds[1] >= 0 || m.fds[2] >= 0) {
+		struct pollfd p[1 + SRC_N] = { { sfd, POLLIN, 0 } };
+		for (int i = 0; i < SRC_N; i++)
+			p[i + 1] = (struct pollfd){ m.fds[i], POLLIN, 0 };
+		if (poll(p, 1 + SRC_N, -1) < 0 && errno != EINTR)
 			break;
 		if (p[0].revents) {
 			struct signalfd_siginfo si;
@@ -341,7 +366,7 @@ int monitor_main(int argc, char **argv)
 				;
 			reap(&m);
 		}
-		for (int i = 0; i < 2; i++)
+		for (int i = 0; i < SRC_N; i++)
 			if (m.fds[i] >= 0 && p[i + 1].revents)
 				drain(&m, i);
 		if (!m.ended)

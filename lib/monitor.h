@@ -16,7 +16,17 @@
  * The monitor writes stdout and stderr to containers/ID/container.log
  * (log.h), records exit code, finish time and OOM kill durably when the
  * container ends, removes its cgroup (and the container, with --rm),
- * and exits. It holds the container's watch lock meanwhile; killed, it
+ * and exits.
+ *
+ * With -t the container's stdio is a pty whose master the monitor holds
+ * and reads (all of it logged as stdout, as Docker does); with -i and no
+ * -t its stdin is a pipe whose write end the monitor holds: either way
+ * the container's input stays open (md-run -dit IMAGE sh keeps a shell
+ * as pid 1) with nothing written to it yet. That input is what a later
+ * attach applet connects to: the monitor will listen on a unix socket
+ * in containers/ID/, one more fd in its poll loop, and relay a client's
+ * bytes to it (and copy output to the client beside the log). Nothing
+ * else in the monitor needs to change for it. It holds the container's watch lock meanwhile; killed, it
  * leaves the container running, and whoever next finds it ended records
  * that (container.h). */
 #ifndef MD_MONITOR_H
@@ -32,6 +42,9 @@ struct monitor_link {
 	int report;		/* write end, to md-run */
 	int ctl;		/* socket, to the monitor */
 	int out, err;		/* write ends of the log pipes */
+	int in;			/* -i without -t: the write end of the
+				 * container's stdin pipe, for the monitor;
+				 * else -1 */
 };
 
 /* Forks the monitor (which forks the starter). Returns 0 in md-run with
@@ -44,9 +57,11 @@ int monitor_spawn(const char *id, int *report, struct monitor_link *l,
  * code (the starter said why on stderr; if it said nothing, err does). */
 int monitor_wait(int report, struct md_err *err);
 /* The starter: the container runs as pid, watched through watch_fd
- * (handed to the monitor); md-run is told. -1 if the monitor is gone:
- * the container is then killed and reaped (md-run is not told yet). */
-int monitor_started(struct monitor_link *l, pid_t pid, int watch_fd);
+ * (handed to the monitor, with its pty's master if it has one (-t), or
+ * l->in (-i)); md-run is told. -1 if the monitor is gone: the container
+ * is then killed and reaped (md-run is not told yet). */
+int monitor_started(struct monitor_link *l, pid_t pid, int watch_fd,
+		    int master);
 /* The starter: it could not start (exit code code, said already). */
 void monitor_failed(struct monitor_link *l, int code);
 

@@ -431,15 +431,16 @@ int run_finish(struct run_spec *r, struct run_proc *p, int *status,
 	return 0;
 }
 
-int run_detach(struct run_spec *r, struct run_proc *p, int *status,
-	       struct md_err *err)
+int run_detach(struct run_spec *r, struct run_proc *p, int *master,
+	       int *status, struct md_err *err)
 {
-	int master = -1, rc;
+	int rc;
 
 	err->msg[0] = 0;
-	rc = start_command(r, p, &master, status, err);
-	if (master >= 0)
-		close(master);
+	*master = -1;
+	rc = start_command(r, p, master, status, err);
+	if (rc <= 0 && *master >= 0)
+		close_fd(master);
 	if (rc < 0) {
 		run_abort(p);
 		return -1;

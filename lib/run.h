@@ -70,11 +70,12 @@ void run_abort(struct run_proc *p);
 int run_finish(struct run_spec *r, struct run_proc *p, int *status,
 	       struct md_err *err);
 /* run_finish for a detached container: lets it go on up to its exec
- * and returns: 1 it runs (p->pid; its cgroup stays), 0 it could not be
+ * and returns: 1 it runs (p->pid; its cgroup stays; with proc.tty,
+ * *master is its pty's master, the caller's to keep), 0 it could not be
  * started (*status, err; recorded in r->c as run_finish does), -1 md
  * failed (the process is gone). */
-int run_detach(struct run_spec *r, struct run_proc *p, int *status,
-	       struct md_err *err);
+int run_detach(struct run_spec *r, struct run_proc *p, int *master,
+	       int *status, struct md_err *err);
 /* Removes the container's cgroup (it has ended). */
 void run_remove_cgroup(struct run_proc *p);
 #endif
