@@ -622,6 +622,29 @@ static int v1_cpuset_fill(const char *dir, const char *cpus, struct md_err *err)
 	return 0;
 }
 
+/* After the mkdir of a level of h (made: by this call, not there
+ * before): the leaf is present; v1 cpuset levels get cpus and mems. */
+static int level_done(struct cg_hier *h, const char *dir, int leaf, int made,
+		      const char *cpus, struct md_err *err)
+{
+	char cc[PATH_MAX + 32];
+
+	if (leaf)
+		h->present = 1;
+	if (h->v2 || !(h->ctrl & CG_CPUSET))
+		return 0;
+	if (v1_cpuset_fill(dir, leaf ? cpus : NULL, err) < 0)
+		return -1;
+	/* Children of a level md makes are born with its cpus and mems
+	 * (clone_children): a leaf then costs two reads, not two reads and
+	 * two writes of each file. */
+	if (made && !leaf) {
+		snprintf(cc, sizeof(cc), "%s/cgroup.clone_children", dir);
+		write_str(cc, "1", NULL);
+	}
+	return 0;
+}
+
 /* mkdir of each level of rel under h, the leaf last; the leaf must be
  * new so two containers can never share it. */
 static int make_dirs(struct cgroup *cg, struct cg_hier *h, unsigned need,
@@ -632,34 +655,32 @@ static int make_dirs(struct cgroup *cg, struct cg_hier *h, unsigned need,
 	size_t len = strlen(cg->rel);
 	const char *cpus = lim->cpuset_cpus && *lim->cpuset_cpus ? lim->cpuset_cpus : NULL;
 
+	if (snprintf(dir, sizeof(dir), "%s/%s", h->mnt, cg->rel) >= (int)sizeof(dir))
+		return err_set(err, ENAMETOOLONG, "cgroup %s/%s", h->mnt, cg->rel);
+	/* v1: the levels above the leaf are there but for the first
+	 * container of a parent, so the leaf first: one mkdir per
+	 * hierarchy, not one per level (v2 enables its controllers level
+	 * by level, so it walks them all). */
+	if (!h->v2) {
+		if (mkdir(dir, 0755) == 0)
+			return level_done(h, dir, 1, 1, cpus, err);
+		if (errno != ENOENT)
+			return err_set(err, errno, "create cgroup %s", dir);
+	}
 	for (size_t i = 0; i <= len; i++) {
 		int leaf = i == len, made;
 		if (!leaf && cg->rel[i] != '/')
 			continue;
 		/* dir = mnt/rel[0..i) and parent the level above it */
-		if (snprintf(dir, sizeof(dir), "%s/%.*s", h->mnt, (int)i,
-			     cg->rel) >= (int)sizeof(dir))
-			return err_set(err, ENAMETOOLONG, "cgroup %s/%s", h->mnt, cg->rel);
+		snprintf(dir, sizeof(dir), "%s/%.*s", h->mnt, (int)i, cg->rel);
 		strcpy(parent, dir);
 		*strrchr(parent, '/') = 0;
 		if (h->v2 && v2_enable(parent, want, need, err) < 0)
 			return -1;
-		if ((made = mkdir(dir, 0755) == 0) == 0 && (leaf || errno != EEXIST))
+		if (!(made = mkdir(dir, 0755) == 0) && (leaf || errno != EEXIST))
 			return err_set(err, errno, "create cgroup %s", dir);
-		if (leaf)
-			h->present = 1;
-		if (h->v2 || !(h->ctrl & CG_CPUSET))
-			continue;
-		if (v1_cpuset_fill(dir, leaf ? cpus : NULL, err) < 0)
+		if (level_done(h, dir, leaf, made, cpus, err) < 0)
 			return -1;
-		/* Children of a level md makes are born with its cpus and
-		 * mems (clone_children): a leaf then costs two reads, not
-		 * two reads and two writes of each file. */
-		if (made && !leaf) {
-			char cc[PATH_MAX + 32];
-			snprintf(cc, sizeof(cc), "%s/cgroup.clone_children", dir);
-			write_str(cc, "1", NULL);
-		}
 	}
 	return 0;
 }
@@ -791,8 +812,8 @@ int cgroup_create(struct cgroup *cg, const char *parent, const char *id,
 	 * global lock), an rmdir of ~8 us (after md-run --rm has returned).
 	 * Joining cpu also makes the kernel reschedule the joining task
 	 * (sched_move_task), which on a busy host waits its turn there.
-	 * md-run --rm: 0.2-0.4 ms more, of about 3 ms (make bench). cpuset
-	 * costs reads only (make_dirs). Where no hierarchy has any of them
+	 * md-run --rm: 0.2-0.4 ms more, of about 3 ms (make bench). See
+	 * make_dirs for what the mkdirs cost beyond the kernel's. Where no hierarchy has any of them
 	 * (a v1 host with only name=systemd), the first v1 one tracks the
 	 * container's processes. */
 	struct cg_hier *tracker = NULL;
