@@ -307,7 +307,9 @@ static void record_end(struct mon *m)
 static void drop_text(void)
 {
 	extern char __executable_start[], __init_array_start[];
-	extern char monitor_text_start[], monitor_text_end[];
+	/* (Weak: a build without the script, as the fuzzers', has none.) */
+	extern char monitor_text_start[] __attribute__((weak)),
+		    monitor_text_end[] __attribute__((weak));
 	uintptr_t a = (uintptr_t)__executable_start & ~(uintptr_t)4095,
 		  b = (uintptr_t)__init_array_start & ~(uintptr_t)4095,
 		  ma = (uintptr_t)monitor_text_start & ~(uintptr_t)4095,
@@ -315,7 +317,8 @@ static void drop_text(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	madvise((void *)ma, mb - ma, MADV_RANDOM);
+	if (ma && mb > ma)
+		madvise((void *)ma, mb - ma, MADV_RANDOM);
 	madvise((void *)a, b - a, MADV_DONTNEED);
 }
 
