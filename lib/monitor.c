@@ -290,16 +290,17 @@ static void record_end(struct mon *m)
 
 /* md's code and constants as mapped so far leave the monitor's RSS:
  * start-up touched pages all over them, and the kernel maps the 64 KiB
- * around each page touched ("fault-around"), so nearly all of md's 370
- * KiB were mapped. The loop maps back what it runs. These pages are the
- * page cache's, shared with every md process, but they count in each
- * monitor's VmRSS; its own memory is its RssAnon.
+ * around each page touched ("fault-around"). The loop maps back what it
+ * runs. These pages are the page cache's, shared with every md process,
+ * but they count in each monitor's VmRSS; its own memory is its RssAnon
+ * (72 KiB: stack, bss, heap).
  * What the loop runs (its code, the log writer, the libc functions they
  * call and their constants: about 5 KiB) config/monitor.ld gathers in
  * one section, and MADV_RANDOM here makes that section a mapping of its
  * own: fault-around stops at a mapping's edge, so the loop maps back the
- * two or three pages it spans, not 64 KiB windows (four of them, 236
- * KiB, when the loop's code was spread over md's text). Random is also
+ * two pages it spans, not 64 KiB windows (before, with the loop's code
+ * spread over md's text: 228 KiB of code and 72 of constants, a VmRSS
+ * of 388 KiB; now 96). Random is also
  * true of those pages: one missing from the page cache is read alone,
  * without readahead. The cost: a page fault per page on the loop's first
  * turn, and two more mappings. clock_gettime finds the vDSO on its first
