@@ -486,7 +486,7 @@ again:
 		fprintf(stderr, "md-run: %s\n", err.msg);
 	if (o.rm) {
 		fflush(NULL);	/* (the remover is a fork: nothing printed twice) */
-		container_remove(&s, &c, 1, r->mntns_fd, &proc.cg, &err);
+		container_remove(&s, &c, RM_DETACH, r->mntns_fd, &proc.cg, &err);
 	} else {
 		if (r->mntns_fd >= 0)
 			close(r->mntns_fd);

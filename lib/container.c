@@ -448,8 +448,33 @@ static int remover_start(struct store *s, const char *tmp, int hold_fd,
 	return pid < 0 ? -1 : 0;
 }
 
+/* md-wait (container_wait_end) holds wait.lock shared in the
+ * container's directory while it waits. Before the directory goes, the
+ * end is saved where the waiter looks, and the remover waits (at most
+ * WAITERS_MS: a stopped md-wait must not keep a container forever)
+ * until every waiter has read it and let go. */
+#define WAITERS_MS 5000
+
+static void let_waiters_read(struct store *s, const struct container *c)
+{
+	char path[128];
+	struct md_err e2;
+	int fd;
+
+	snprintf(path, sizeof(path), "containers/%s/wait.lock", c->id);
+	if ((fd = openat(s->fd, path, O_RDWR | O_CLOEXEC)) < 0)
+		return;		/* (nobody waits: the common case) */
+	/* (Only an end: one that never ran has no code to give, and its
+	 * waiters are told it is gone.) */
+	if (c->status == CONTAINER_EXITED && container_save(s, c, 0, &e2) == 0)
+		for (int ms = 0; ms < WAITERS_MS && flock(fd, LOCK_EX | LOCK_NB) < 0 &&
+				 errno == EWOULDBLOCK; ms += 10)
+			nanosleep(&(struct timespec){ 0, 10 * 1000000 }, NULL);
+	close(fd);
+}
+
 int container_remove(struct store *s, const struct container *c,
-		     int detach, int hold_fd, const struct cgroup *cg,
+		     int flags, int hold_fd, const struct cgroup *cg,
 		     struct md_err *err)
 {
 	const char *id = c->id;
@@ -465,6 +490,8 @@ int container_remove(struct store *s, const struct container *c,
 		close_if(hold_fd);
 		return -1;
 	}
+	if (!(flags & RM_NO_WAITERS))
+		let_waiters_read(s, c);
 	name_release(s, c->name, id);
 	/* Out of sight first, so that a crash never leaves half of one. */
 	if (renameat(s->fd, dir, s->fd, tmp) < 0) {
@@ -472,7 +499,7 @@ int container_remove(struct store *s, const struct container *c,
 		close_if(hold_fd);
 		return errno == ENOENT ? 0 : err_set(err, errno, "remove container %s", id);
 	}
-	if (detach) {
+	if (flags & RM_DETACH) {
 		/* Not into the remover: busy.lock (a pull's) would keep
 		 * md-rmi's GC waiting on it. */
 		if (s->busy >= 0) {

@@ -94,13 +94,22 @@ int container_create(struct store *s, struct container *c, struct md_err *err);
  * container exited); its final state is. */
 int container_save(struct store *s, const struct container *c, int durable,
 		   struct md_err *err);
+/* container_remove's flags. */
+#define RM_DETACH	1	/* md need not wait: see below */
+#define RM_NO_WAITERS	2	/* the caller holds the directory's lock,
+				 * and may be md-wait itself (a load that
+				 * settles an unwatched end): md-wait's
+				 * waiters are not given c's end */
 /* Removes the container's directory, everything in it, and its name.
- * detach: md need not wait; the name is free and the directory out of
- * sight on return, a forked remover (in a session of its own, deaf to
- * signals) deletes the files. hold_fd (or -1) is closed first, then cg
- * (or NULL), the ended container's cgroup, is removed, by that remover
- * if there is one (see run_spec's mntns_fd and keep_cgroup). */
-int container_remove(struct store *s, const struct container *c, int detach,
+ * First, if md-wait waits on it (container_wait_end) and c has ended,
+ * c's end is saved where the waiter reads it, and the
+ * removal waits (at most 5 s) until the waiters have let go. RM_DETACH:
+ * the name is free and the directory out of sight on return, a forked
+ * remover (in a session of its own, deaf to signals) deletes the files.
+ * hold_fd (or -1) is closed first, then cg (or NULL), the ended
+ * container's cgroup, is removed, by that remover if there is one (see
+ * run_spec's mntns_fd and keep_cgroup). */
+int container_remove(struct store *s, const struct container *c, int flags,
 		     int hold_fd, const struct cgroup *cg, struct md_err *err);
 /* Frees c's strings and ends its watch, if this process holds it
  * (container_remove leaves the watch to the caller). */

@@ -130,7 +130,8 @@ int monitor_wait(int report, struct md_err *err)
 		if (sscanf(buf, "fail %d", &code) == 1 && code > 0 && code < 256)
 			return code;
 	}
-	err_set(err, 0, "the container's monitor ended before it started it");
+	err_set(err, 0, "the container's start was cut short: its monitor "
+		"or starter ended first");
 	return 125;
 }
 
@@ -190,6 +191,7 @@ struct mon {
 	int input;		/* its stdin pipe's write end, or -1; held
 				 * open (see monitor.h) */
 	int status, ended;	/* its wait status, once reaped */
+	int taken_over;		/* not handed over: see take_over */
 	int fds[SRC_N];		/* SRC_*; -1 once at EOF (or none) */
 	int dirfd;
 	struct log_writer log;
@@ -229,6 +231,43 @@ static void reap(struct mon *m)
 			m->status = st;
 			m->ended = 1;
 		}
+	/* (None left, and the container's was never seen: it was not
+	 * ours. Its end is the next md's to record, as for one that ended
+	 * unwatched.) */
+	if (p < 0 && errno == ECHILD && !m->ended) {
+		m->ended = 1;
+		m->pid = -1;
+	}
+}
+
+/* The starter ended without handing the container over: killed after
+ * the state said "running" (else it failed, and said so to md-run).
+ * md-run has told its caller the start failed, so the container must
+ * not go on: the monitor watches it (so no other md settles it
+ * meanwhile), kills all of it (by its cgroup: no pid is trusted), and
+ * goes on as if it had been handed over: drains its output, reaps it
+ * (an orphan of the starter comes to this subreaper) and records its
+ * end with the reason. 0 if there is a container to do that for. */
+static int take_over(struct mon *m)
+{
+	struct container c = { 0 };
+	struct cgroup cg;
+	struct md_err err;
+	int rc = -1;
+
+	if ((m->watch = container_watch(&m->s, m->id, &err)) < 0 ||
+	    container_load(&m->s, m->id, &c, &err) < 0)
+		return -1;
+	if (container_live(&c) && c.pid > 0) {
+		if (cgroup_load(&cg, c.cgroup_parent[0] ? c.cgroup_parent : NULL,
+				c.id, &err) > 0)
+			cgroup_kill(&cg);
+		m->pid = c.pid;
+		m->taken_over = 1;
+		rc = 0;
+	}
+	container_free(&c);
+	return rc;
 }
 
 static void drain(struct mon *m, int i)
@@ -267,8 +306,15 @@ static void record_end(struct mon *m)
 
 	if (container_load(&m->s, m->id, &c, &err) < 0)
 		return;
+	if (m->pid < 0) {
+		container_free(&c);
+		return;
+	}
 	c.exit_code = WIFEXITED(m->status) ? WEXITSTATUS(m->status) :
 		      128 + WTERMSIG(m->status);
+	if (m->taken_over)
+		snprintf(c.error, sizeof(c.error), "md-run was killed while it "
+			 "started the container: the container was stopped");
 	clock_gettime(CLOCK_REALTIME, &ts);
 	rfc3339_format(c.finished, sizeof(c.finished), ts.tv_sec, ts.tv_nsec);
 	c.status = CONTAINER_EXITED;
@@ -344,7 +390,8 @@ int monitor_main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &chld, NULL);
 	if ((sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK)) < 0)
 		return 125;
-	if (store_open(&m.s, STORE_READ, &err) < 0 || read_started(&m) < 0) {
+	if (store_open(&m.s, STORE_READ, &err) < 0 ||
+	    (read_started(&m) < 0 && take_over(&m) < 0)) {
 		/* The starter failed, and said so to md-run; it is ours to
 		 * reap. */
 		while (wait(NULL) > 0 || errno == EINTR)

@@ -404,6 +404,22 @@ static void record_exit(struct run_spec *r, struct run_proc *p, int status)
 		run_remove_cgroup(p);
 }
 
+/* A command that could not be started (not found, not executable, a
+ * setup step that failed): as Docker, the container stays "created",
+ * with the code and the reason in its state (State.ExitCode, .Error). */
+static void record_unstarted(struct run_spec *r, struct run_proc *p,
+			     int status, const struct md_err *err)
+{
+	r->c->exit_code = status;
+	snprintf(r->c->error, sizeof(r->c->error), "%s", err->msg);
+	r->c->status = CONTAINER_CREATED;
+	r->c->pid = 0;
+	r->c->pid_start = 0;
+	r->c->started[0] = 0;
+	if (!r->keep_cgroup)
+		run_remove_cgroup(p);
+}
+
 int run_finish(struct run_spec *r, struct run_proc *p, int *status,
 	       struct md_err *err)
 {
@@ -427,7 +443,10 @@ int run_finish(struct run_spec *r, struct run_proc *p, int *status,
 	}
 	p->pid = -1;
 	fg_signals_restore(&p->sig);
-	record_exit(r, p, *status);
+	if (rc > 0)
+		record_exit(r, p, *status);
+	else
+		record_unstarted(r, p, *status, err);
 	return 0;
 }
 
@@ -449,7 +468,7 @@ int run_detach(struct run_spec *r, struct run_proc *p, int *master,
 	fg_signals_restore(&p->sig);
 	if (rc == 0) {
 		p->pid = -1;
-		record_exit(r, p, *status);
+		record_unstarted(r, p, *status, err);
 		return 0;
 	}
 	return 1;

@@ -64,7 +64,8 @@ void run_started(struct run_spec *r, const struct run_proc *p);
 void run_abort(struct run_proc *p);
 /* Lets it go on (root file system, user, privileges, exec) and waits for
  * it. *status is Docker's exit code: the command's, 128+N for signal N,
- * 125/126/127 when it could not be started (err then says why). -1 if
+ * 125/126/127 when it could not be started (err then says why; r->c is
+ * then left "created", with that code and err's line as its error). -1 if
  * md could not start it (err says why; p->stop_signal if a signal came
  * first): the process is gone then, its cgroup too. */
 int run_finish(struct run_spec *r, struct run_proc *p, int *status,

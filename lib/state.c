@@ -387,7 +387,7 @@ static int settle(struct store *s, int dfd, struct container *c,
 	/* What fails here is tried again by the next md; c is the truth
 	 * meanwhile. */
 	if ((!status_live(c->status) || record_unwatched_end(dfd, c, &e2) == 0) &&
-	    c->auto_remove && container_remove(s, c, 0, -1, NULL, &e2) == 0)
+	    c->auto_remove && container_remove(s, c, RM_NO_WAITERS, -1, NULL, &e2) == 0)
 		r = 1;
 	if (probe >= 0)
 		close(probe);

@@ -21,6 +21,7 @@
 
 #include "image.h"
 #include "json.h"
+#include "lock.h"
 #include "util.h"
 
 static void sleep_ms(long ms)
@@ -162,11 +163,21 @@ int container_wait_end(struct store *s, struct container *c, int created,
 		       struct md_err *err)
 {
 	char id[CONTAINER_ID_LEN + 1];
-	char buf[4096] __attribute__((aligned(8)));
+	char buf[4096] __attribute__((aligned(8))), lock[128];
 	long ms = 1;
 	int ifd = -1, r;
+	cleanup_close int wfd = -1;
 
 	strcpy(id, c->id);
+	/* Held while waiting: whoever removes it (md-rm -f, --rm) saves its
+	 * end for us first, and waits for us to read it (container_remove).
+	 * Then looked at again, as it may have gone meanwhile. */
+	snprintf(lock, sizeof(lock), "containers/%s/wait.lock", id);
+	if ((wfd = lock_at(s->fd, lock, LOCK_SH, NULL)) >= 0) {
+		container_free(c);
+		if (container_load(s, id, c, err) < 0)
+			return err->errnum == ENOENT ? 1 : -1;
+	}
 	for (;;) {
 		if (container_live(c) && container_alive(c)) {
 			wait_process(c);

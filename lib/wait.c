@@ -2,9 +2,11 @@
 #include "wait.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -15,9 +17,12 @@ static const int fg_sigs[FG_NSIGS] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT,
 				       SIGUSR1, SIGUSR2, SIGWINCH };
 /* The signal handler's state, written by md's one thread only (and read
  * by the handler, which runs on that thread): the pid it forwards to
- * (0: the command does not run yet) and the pty to resize. The first
- * stop signal that came before the command ran is util's stop_request. */
+ * (0: the command does not run yet), a pidfd of it (signalled through
+ * it, a pid that was reaped and reused can never be hit; -1: none could
+ * be opened, the pid is used) and the pty to resize. The first stop
+ * signal that came before the command ran is util's stop_request. */
 static volatile pid_t fwd_pid;
+static volatile int fwd_pidfd = -1;
 static volatile int fwd_master = -1;
 
 static int is_stop(int sig)
@@ -34,7 +39,10 @@ static void on_signal(int sig)
 		if (fwd_master >= 0 && ioctl(0, TIOCGWINSZ, &ws) == 0)
 			ioctl(fwd_master, TIOCSWINSZ, &ws);
 	} else if (fwd_pid > 0) {
-		kill(fwd_pid, sig);
+		if (fwd_pidfd < 0)
+			kill(fwd_pid, sig);
+		else
+			syscall(SYS_pidfd_send_signal, fwd_pidfd, sig, NULL, 0);
 	} else if (is_stop(sig)) {
 		stop_request(sig);
 	}
@@ -142,6 +150,7 @@ int fg_stop_signal(void)
 void fg_forward_to(pid_t pid, int tty_master, const struct fg_signals *s)
 {
 	fwd_master = tty_master;
+	fwd_pidfd = syscall(SYS_pidfd_open, pid, 0);
 	fwd_pid = pid;
 	signal(SIGPIPE, SIG_IGN);	/* a closed stdout must not orphan it */
 	if (stop_requested())
@@ -151,8 +160,13 @@ void fg_forward_to(pid_t pid, int tty_master, const struct fg_signals *s)
 
 void fg_forward_end(void)
 {
+	int fd = fwd_pidfd;
+
 	fwd_pid = 0;
+	fwd_pidfd = -1;
 	fwd_master = -1;
+	if (fd >= 0)
+		close(fd);
 }
 
 /* What the command wrote to the pty before it ended and md has not read
@@ -173,15 +187,25 @@ static void drain_pty(int master)
 	}
 }
 
-/* Copies between our stdin/stdout and the pty until the child exits. */
+/* Copies between our stdin/stdout and the pty until the child exits.
+ * Input goes to the pty without blocking (the master is O_NONBLOCK): a
+ * command that reads none of it must not stop md relaying its output,
+ * which would leave both waiting on each other. Until a read of input
+ * has gone in whole, no more is read (our stdin waits, as a pipe
+ * would). Output is written as it comes: a slow reader of md's stdout
+ * slows the command, as it would outside. */
 static int relay_tty(int *masterp, pid_t pid, int interactive)
 {
-	char buf[8192];
-	int status, in_open = interactive, master = *masterp;
+	char buf[8192], in[8192];
+	size_t in_off = 0, in_len = 0;
+	int status, in_open = interactive, eof_due = 0, master = *masterp;
 
+	fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK);
 	for (;;) {
-		struct pollfd p[2] = { { master, POLLIN, 0 }, { 0, POLLIN, 0 } };
-		int n = poll(p, in_open ? 2 : 1, 100);
+		int want_out = in_len || eof_due, want_in = in_open && !want_out;
+		struct pollfd p[2] = { { master, POLLIN | (want_out ? POLLOUT : 0), 0 },
+				       { 0, POLLIN, 0 } };
+		int n = poll(p, want_in ? 2 : 1, 100);
 		if (n > 0 && (p[0].revents & (POLLIN | POLLHUP | POLLERR))) {
 			ssize_t k = read(master, buf, sizeof(buf));
 			/* Nobody reads our output any more: hang up the
@@ -196,18 +220,35 @@ static int relay_tty(int *masterp, pid_t pid, int interactive)
 			if (k < 0 && errno != EINTR && errno != EAGAIN)
 				break;	/* EIO: the container closed the pty */
 		}
-		if (n > 0 && in_open && (p[1].revents & (POLLIN | POLLHUP |
-							  POLLERR | POLLNVAL))) {
-			ssize_t k = (p[1].revents & POLLNVAL) ? (errno = EBADF, -1) :
-				read(0, buf, sizeof(buf));
-			if (k > 0) {
-				write_all(master, buf, k);
-			} else if (k == 0 || errno != EINTR) {
-				/* End of input is the terminal's EOF key. */
+		if (n > 0 && (p[0].revents & POLLOUT)) {
+			if (in_len) {
+				ssize_t k = write(master, in + in_off, in_len);
+				if (k > 0) {
+					in_off += k;
+					in_len -= k;
+				} else if (k < 0 && errno != EINTR && errno != EAGAIN) {
+					in_len = eof_due = 0;	/* (gone) */
+				}
+			} else if (eof_due) {
+				/* End of input is the terminal's EOF key,
+				 * after what came before it. */
 				struct termios t;
 				char eof = tcgetattr(master, &t) == 0 ? t.c_cc[VEOF] : 4;
-				write_all(master, &eof, 1);
+				if (write(master, &eof, 1) == 1 ||
+				    (errno != EINTR && errno != EAGAIN))
+					eof_due = 0;
+			}
+		}
+		if (n > 0 && want_in && (p[1].revents & (POLLIN | POLLHUP |
+							  POLLERR | POLLNVAL))) {
+			ssize_t k = (p[1].revents & POLLNVAL) ? (errno = EBADF, -1) :
+				read(0, in, sizeof(in));
+			if (k > 0) {
+				in_off = 0;
+				in_len = k;
+			} else if (k == 0 || errno != EINTR) {
 				in_open = 0;
+				eof_due = 1;
 			}
 		}
 		if (waitpid(pid, &status, WNOHANG) == pid) {
