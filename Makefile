@@ -25,7 +25,7 @@ build/%.o: %.c $(wildcard lib/*.h applets/*.h) | $(DEPS)/lib/libbearssl.a
 # SHA-256 runs over every byte pulled, twice: compiled for speed.
 build/lib/sha256.o: CFLAGS += -O2
 
-md: $(APPLET_OBJ) $(LIB_OBJ) $(LIBS)
+md: $(APPLET_OBJ) $(LIB_OBJ) $(LIBS) config/monitor.ld
 	$(CC) $(LDFLAGS) -o $@ $(APPLET_OBJ) $(LIB_OBJ) $(LIBS)
 
 size: md

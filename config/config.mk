@@ -6,7 +6,7 @@ CFLAGS   = -std=gnu11 -Os -Wall -Wextra -Wno-unused-parameter \
            -Wno-sign-compare -Wno-missing-field-initializers -Wno-format-truncation \
            -ffunction-sections -fdata-sections \
            -fno-asynchronous-unwind-tables -fno-unwind-tables
-LDFLAGS  = -static -Wl,--gc-sections -s
+LDFLAGS  = -static -Wl,--gc-sections -s -Wl,-T,config/monitor.ld
 LIBS     = $(DEPS)/lib/libbearssl.a $(DEPS)/lib/libz.a $(DEPS)/lib/libinih.a
 PREFIX   = /usr/local
 APPLETS  = exec images import inspect kill load logs ps pull restart rm rmi run start stop wait

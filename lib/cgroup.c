@@ -1,8 +1,8 @@
 /* cgroup v1, v2 and hybrid handling for containers: detection, creation
  * with limits, joining, OOM reporting and removal. On v2 one hierarchy
  * does everything; on v1 each controller has its own mount and the leaf
- * is made in all of them; hybrid is v1 plus a controller-less v2 tree in
- * which the leaf is also made, so the container is tracked there. */
+ * is made in each of a controller md uses; hybrid is v1 plus a
+ * controller-less v2 tree, which md leaves alone (cgroup_create). */
 #include "cgroup.h"
 
 #include <ctype.h>
@@ -34,6 +34,7 @@ static const struct {
 } ctrls[] = {
 	{ "cpu", CG_CPU }, { "cpuacct", CG_CPUACCT }, { "cpuset", CG_CPUSET },
 	{ "memory", CG_MEMORY }, { "pids", CG_PIDS }, { "devices", CG_DEVICES },
+	{ "freezer", CG_FREEZER },
 };
 
 /* Controller bits named in a list such as "rw,cpu,cpuacct" or
@@ -548,7 +549,7 @@ static int v2_enable(const char *dir, unsigned want, unsigned need,
 	char path[PATH_MAX + 32], have[512] = "", on[512] = "", val[16];
 	unsigned have_bits, on_bits;
 
-	want &= ~CG_CPUACCT;	/* v2 has no such controller */
+	want &= ~(CG_CPUACCT | CG_FREEZER);	/* v2 has no such controllers */
 	if (!want)
 		return 0;
 	snprintf(path, sizeof(path), "%s/cgroup.controllers", dir);
@@ -621,6 +622,29 @@ static int v1_cpuset_fill(const char *dir, const char *cpus, struct md_err *err)
 	return 0;
 }
 
+/* After the mkdir of a level of h (made: by this call, not there
+ * before): the leaf is present; v1 cpuset levels get cpus and mems. */
+static int level_done(struct cg_hier *h, const char *dir, int leaf, int made,
+		      const char *cpus, struct md_err *err)
+{
+	char cc[PATH_MAX + 32];
+
+	if (leaf)
+		h->present = 1;
+	if (h->v2 || !(h->ctrl & CG_CPUSET))
+		return 0;
+	if (v1_cpuset_fill(dir, leaf ? cpus : NULL, err) < 0)
+		return -1;
+	/* Children of a level md makes are born with its cpus and mems
+	 * (clone_children): a leaf then costs two reads, not two reads and
+	 * two writes of each file. */
+	if (made && !leaf) {
+		snprintf(cc, sizeof(cc), "%s/cgroup.clone_children", dir);
+		write_str(cc, "1", NULL);
+	}
+	return 0;
+}
+
 /* mkdir of each level of rel under h, the leaf last; the leaf must be
  * new so two containers can never share it. */
 static int make_dirs(struct cgroup *cg, struct cg_hier *h, unsigned need,
@@ -631,24 +655,31 @@ static int make_dirs(struct cgroup *cg, struct cg_hier *h, unsigned need,
 	size_t len = strlen(cg->rel);
 	const char *cpus = lim->cpuset_cpus && *lim->cpuset_cpus ? lim->cpuset_cpus : NULL;
 
+	if (snprintf(dir, sizeof(dir), "%s/%s", h->mnt, cg->rel) >= (int)sizeof(dir))
+		return err_set(err, ENAMETOOLONG, "cgroup %s/%s", h->mnt, cg->rel);
+	/* v1: the levels above the leaf are there but for the first
+	 * container of a parent, so the leaf first: one mkdir per
+	 * hierarchy, not one per level (v2 enables its controllers level
+	 * by level, so it walks them all). */
+	if (!h->v2) {
+		if (mkdir(dir, 0755) == 0)
+			return level_done(h, dir, 1, 1, cpus, err);
+		if (errno != ENOENT)
+			return err_set(err, errno, "create cgroup %s", dir);
+	}
 	for (size_t i = 0; i <= len; i++) {
-		int leaf = i == len;
+		int leaf = i == len, made;
 		if (!leaf && cg->rel[i] != '/')
 			continue;
 		/* dir = mnt/rel[0..i) and parent the level above it */
-		if (snprintf(dir, sizeof(dir), "%s/%.*s", h->mnt, (int)i,
-			     cg->rel) >= (int)sizeof(dir))
-			return err_set(err, ENAMETOOLONG, "cgroup %s/%s", h->mnt, cg->rel);
+		snprintf(dir, sizeof(dir), "%s/%.*s", h->mnt, (int)i, cg->rel);
 		strcpy(parent, dir);
 		*strrchr(parent, '/') = 0;
 		if (h->v2 && v2_enable(parent, want, need, err) < 0)
 			return -1;
-		if (mkdir(dir, 0755) < 0 && (leaf || errno != EEXIST))
+		if (!(made = mkdir(dir, 0755) == 0) && (leaf || errno != EEXIST))
 			return err_set(err, errno, "create cgroup %s", dir);
-		if (leaf)
-			h->present = 1;
-		if (!h->v2 && (h->ctrl & CG_CPUSET) &&
-		    v1_cpuset_fill(dir, leaf ? cpus : NULL, err) < 0)
+		if (level_done(h, dir, leaf, made, cpus, err) < 0)
 			return -1;
 	}
 	return 0;
@@ -769,34 +800,49 @@ int cgroup_create(struct cgroup *cg, const char *parent, const char *id,
 				       "for the %s limit", ctrls[i].name, ctrls[i].name);
 	for (int i = 0; i < cg->n; i++)
 		cg->h[i].present = 0;
-	/* On v1, a cgroup in each hierarchy whose controller a limit (or
-	 * the device policy) uses; where none does (--privileged), one to
-	 * track (and kill) the container's processes: the pids hierarchy,
-	 * else the first. mkdir and rmdir of cgroups are costly, and every
-	 * start pays them. */
+	/* A cgroup in every hierarchy of a controller md uses, limits or
+	 * not: every process of the container is in each, so md-stop,
+	 * md-kill and md-rm -f reach them all, memory and OOM kills are
+	 * accounted, cpu and pids too, and a later pause finds the v1
+	 * freezer (joining one afterwards would need every process moved,
+	 * racing with forks). The cost, on this project's 2-vCPU hybrid VM
+	 * (Linux 6.18), per hierarchy: a mkdir of 10-30 us (memory the
+	 * most; md-run makes them while its child makes its namespaces), a
+	 * join of 8-15 us of CPU (cgroup_enter_self: v1's "tasks" door, no
+	 * global lock), an rmdir of ~8 us (after md-run --rm has returned).
+	 * Joining cpu also makes the kernel reschedule the joining task
+	 * (sched_move_task), which on a busy host waits its turn there.
+	 * md-run --rm: 0.2-0.4 ms more, of about 3 ms (make bench). See
+	 * make_dirs for what the mkdirs cost beyond the kernel's. Where no hierarchy has any of them
+	 * (a v1 host with only name=systemd), the first v1 one tracks the
+	 * container's processes. */
 	struct cg_hier *tracker = NULL;
-	if (!need) {
-		tracker = provider(cg, CG_PIDS);
-		for (int i = 0; !tracker && i < cg->n; i++)
-			if (!cg->h[i].v2)
-				tracker = &cg->h[i];
-	}
+	unsigned any = 0;
+	for (int i = 0; i < cg->n; i++)
+		any |= provides(cg, &cg->h[i]);
+	for (int i = 0; !any && !tracker && i < cg->n; i++)
+		if (!cg->h[i].v2)
+			tracker = &cg->h[i];
 	for (int i = 0; i < cg->n; i++) {
 		struct cg_hier *h = &cg->h[i];
 		unsigned hneed = need & provides(cg, h);
 		int e;
 
 		/* (A hybrid host's v2 tree has no controllers: joining it
-		 * would also cost a global lock, an RCU grace period, per
-		 * start; Docker's containers stay out of it too.) */
-		if (cg->mode != CG_V2 && !hneed && h != tracker)
+		 * would cost a global lock, an RCU grace period, per start,
+		 * as v2's cgroup.procs has no door like v1's "tasks"; Docker's
+		 * containers stay out of it too. Nor does md join a v1
+		 * hierarchy of no controller of its own: name=systemd, blkio,
+		 * net_cls...) */
+		if (cg->mode != CG_V2 && !provides(cg, h) && h != tracker)
 			continue;
 		if (make_dirs(cg, h, hneed, lim, err) == 0) {
 			made++;
 			continue;
 		}
-		/* A hierarchy md sets no limit in (a read-only or foreign v2
-		 * tree on a hybrid host, name=systemd) is only for tracking. */
+		/* A hierarchy md sets no limit in is only for accounting
+		 * and tracking: one that cannot be written (read-only, or
+		 * another's) is done without. */
 		e = err->errnum;
 		if (hneed || cg->mode == CG_V2 || h->present ||
 		    (e != EROFS && e != EACCES && e != EPERM))

@@ -26,13 +26,15 @@
 
 enum cg_mode { CG_NONE, CG_V1, CG_HYBRID, CG_V2 };
 
-/* Controllers md writes limits to (bit mask). */
+/* Controllers md uses (bit mask): for limits, the device policy,
+ * accounting and (freezer) pausing. */
 #define CG_CPU		0x01
 #define CG_CPUACCT	0x02
 #define CG_CPUSET	0x04
 #define CG_MEMORY	0x08
 #define CG_PIDS		0x10
 #define CG_DEVICES	0x20	/* v1 only; v2 has a BPF program instead */
+#define CG_FREEZER	0x40	/* v1 only; v2 has cgroup.freeze in every cgroup */
 
 #define CG_MAX_HIER	16
 #define CG_DEFAULT_PARENT "md"

@@ -13,10 +13,14 @@
 int log_open(struct log_writer *w, int dirfd, const char *name,
 	     uint64_t max_size, int max_files, struct md_err *err)
 {
+	size_t len = strlen(name);
 	off_t end;
 
+	if (len >= sizeof(w->name))
+		return err_set(err, ENAMETOOLONG, "log %s", name);
+	if (name != w->name)
+		memcpy(w->name, name, len + 1);
 	w->dirfd = dirfd;
-	w->name = name;
 	w->max_size = max_size ? max_size : LOG_DEFAULT_MAX_SIZE;
 	w->max_files = max_files > 0 ? max_files : LOG_DEFAULT_MAX_FILES;
 	w->outlen = 0;
@@ -29,19 +33,42 @@ int log_open(struct log_writer *w, int dirfd, const char *name,
 	return 0;
 }
 
+/* The writer (log_open to log_close) runs in the monitor's loop, whose
+ * code and constants config/monitor.ld gathers on a few pages: it calls
+ * no printf, its constants are named, as that script lists them, and it
+ * keeps its own copy of the file's name (the caller's string constant
+ * is elsewhere, on a page the loop would map with 64 KiB around it). */
+static const char stream_tag[2][8] = { { ' ', 's', 't', 'd', 'o', 'u', 't', ' ' },
+				       { ' ', 's', 't', 'd', 'e', 'r', 'r', ' ' } };
+
+/* "NAME" (k 0) or "NAME.k" into out (48 bytes: NAME is under 32). */
+static void log_name(char *out, const char *name, int k)
+{
+	size_t n = strlen(name);
+	char digits[12];
+	int d = 0;
+
+	memcpy(out, name, n);
+	if (k > 0) {
+		out[n++] = '.';
+		for (; k; k /= 10)
+			digits[d++] = '0' + k % 10;
+		while (d)
+			out[n++] = digits[--d];
+	}
+	out[n] = 0;
+}
+
 /* NAME.(k-1) -> NAME.k, ..., NAME -> NAME.1; the oldest falls off. */
 static int rotate(struct log_writer *w, struct md_err *err)
 {
-	char from[300], to[300];
+	char from[48], to[48];
 
 	close(w->fd);
 	w->fd = -1;
 	for (int k = w->max_files - 1; k >= 1; k--) {
-		if (k == 1)
-			snprintf(from, sizeof(from), "%s", w->name);
-		else
-			snprintf(from, sizeof(from), "%s.%d", w->name, k - 1);
-		snprintf(to, sizeof(to), "%s.%d", w->name, k);
+		log_name(from, w->name, k - 1);
+		log_name(to, w->name, k);
 		if (renameat(w->dirfd, from, w->dirfd, to) < 0 && errno != ENOENT)
 			return err_set(err, errno, "log %s: rotate", w->name);
 	}
@@ -75,11 +102,10 @@ static int record(struct log_writer *w, const char *stamp, int stream,
 
 	if (w->outlen + need > sizeof(w->out) && flush(w, err) < 0)
 		return -1;
-	/* (By hand, not printf: the monitor's loop stays on few pages.) */
 	o = w->out + w->outlen;
 	memcpy(o, stamp, strlen(stamp));
 	o += strlen(stamp);
-	memcpy(o, stream ? " stderr " : " stdout ", 8);
+	memcpy(o, stream_tag[stream != 0], 8);
 	o += 8;
 	*o++ = full ? 'F' : 'P';
 	*o++ = ' ';

@@ -25,7 +25,7 @@
 
 struct log_writer {
 	int dirfd;		/* the container's directory (not owned) */
-	const char *name;	/* "container.log" */
+	char name[32];		/* "container.log" (a copy: see log.c) */
 	int fd;
 	uint64_t size, max_size;
 	int max_files;		/* NAME and NAME.1 .. NAME.(max_files-1) */

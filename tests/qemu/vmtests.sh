@@ -10,7 +10,8 @@
 # The cgroup tests use --network none so that they test cgroups only;
 # t_default_network runs md-run with its default bridge network.
 TESTS="setup load cgroup_ns host_cgroup memory cpus pids cpu_shares oom
-       pids_fork default_network devices rootfs stop exec restart cleanup"
+       pids_fork default_network devices rootfs stop exec restart accounting
+       oom_unlimited cleanup"
 LIMIT=60	# seconds per test
 RUN="md-run --rm --network none"
 CG=/sys/fs/cgroup
@@ -283,6 +284,51 @@ st" md-rm -f rs st || return 1
 		"md monitor $rs "*|"md monitor $st "*) fail "monitor ${p#/proc/} left"; return 1 ;;
 		esac
 	done
+}
+
+# A container without limits: its cgroup holds pid 1 and a daemon forked
+# twice, with the controllers on for accounting (memory, pids, cpu);
+# md-rm -f ends both.
+t_accounting() {
+	run md-run -d --network none --name acct busybox sh -c \
+		'(setsid sleep 1003 &); exec sleep 1000'
+	[ "$RC" = 0 ] || { fail "md-run -d exited $RC: $ERR1"; return 1; }
+	d=$CG/md/$OUT
+	i=0; while [ "$(cat $d/cgroup.procs 2>/dev/null | wc -l)" -lt 2 ] &&
+		[ $i -lt 40 ]; do sleep 0.25; i=$((i + 1)); done
+	pids=$(cat $d/cgroup.procs)
+	echo "processes: $(echo $pids); controllers: $(cat $d/cgroup.controllers)"
+	echo "memory.current $(cat $d/memory.current) pids.current $(cat $d/pids.current)"
+	[ "$(echo $pids | wc -w)" = 2 ] || { fail "cgroup.procs: $(echo $pids), want 2"; return 1; }
+	for c in memory pids cpu; do
+		grep -qw $c $d/cgroup.controllers || { fail "no $c in $d"; return 1; }
+	done
+	[ "$(cat $d/memory.current)" -gt 0 ] || { fail "memory.current is 0"; return 1; }
+	[ "$(cat $d/pids.current)" = 2 ] || { fail "pids.current $(cat $d/pids.current)"; return 1; }
+	expect_run 0 acct md-rm -f acct || return 1
+	for p in $pids; do
+		[ -d /proc/$p ] && [ "$(sed 's/.*) //' /proc/$p/stat | cut -c1)" != Z ] &&
+			{ fail "process $p left"; return 1; }
+	done
+	[ ! -d $d ] || fail "cgroup $d left"
+}
+
+# An OOM kill without -m, under a memory.max of its cgroup parent (32 MiB,
+# no swap: the VM's memory is never at stake), is the container's and
+# recorded so.
+t_oom_unlimited() {
+	mkdir -p $CG/mdoom && echo 32M >$CG/mdoom/memory.max || { fail "mdoom"; return 1; }
+	[ ! -e $CG/mdoom/memory.swap.max ] || echo 0 >$CG/mdoom/memory.swap.max
+	printf '[defaults]\ncgroup_parent = mdoom\n' >/tmp/oom.ini
+	export MD_CONFIG=/tmp/oom.ini
+	run md-run --network none --name oom busybox sh -c 'x=a; while :; do x=$x$x; done'
+	rc=$RC
+	run md-inspect -f '{{.State.OOMKilled}}' oom
+	oom=$OUT
+	md-rm oom >/dev/null
+	rmdir $CG/mdoom || { fail "rmdir $CG/mdoom"; return 1; }
+	[ "$rc" = 137 ] || { fail "exit $rc, want 137"; return 1; }
+	[ "$oom" = true ] || fail "OOMKilled: '$oom', want true"
 }
 
 t_cleanup() {	# --rm left nothing: cgroups, state, mounts, processes

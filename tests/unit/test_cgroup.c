@@ -411,6 +411,47 @@ static void all_gone(const struct cgroup *cg)
 		}
 }
 
+/* The controllers md makes a cgroup for, limits or not. */
+#define MD_CTRLS (CG_CPU | CG_CPUACCT | CG_CPUSET | CG_MEMORY | CG_PIDS | \
+		  CG_DEVICES | CG_FREEZER)
+
+/* Without limits, and --privileged too: the same hierarchies as with
+ * them, so every process is found and accounted; a process entered is
+ * in each. */
+static void test_no_limits(const struct cgroup *host)
+{
+	for (int all = 0; all <= 1; all++) {
+		struct cgroup cg = *host;
+		struct cg_limits l = { .all_devices = all };
+		struct md_err err;
+		struct kid k;
+		char id[64];
+		int lines;
+
+		snprintf(id, sizeof(id), "none-%d-%d", all, (int)getpid());
+		if (cgroup_create(&cg, PARENT, id, &l, &err) < 0) {
+			fails++;
+			fprintf(stderr, "cgroup_create: %s\n", err.msg);
+			return;
+		}
+		int n = 0;
+		for (int i = 0; i < cg.n; i++) {
+			CHECK(cg.h[i].present == (cg.mode == CG_V2 ||
+						  !!(cg.h[i].ctrl & MD_CTRLS)));
+			n += cg.h[i].present;
+		}
+		spawn(&k, do_pause);
+		CHECK_OK(cgroup_enter(&cg, k.pid, &err), &err);
+		release(&k);
+		/* One line of /proc/PID/cgroup names the leaf per hierarchy. */
+		CHECK(in_cgroup(k.pid, &cg, 0, &lines) && lines == n);
+		CHECK_OK(cgroup_destroy(&cg, 1, &err), &err);
+		CHECK(WTERMSIG(wait_status(k.pid)) == SIGKILL);
+		close(k.report);
+		all_gone(&cg);
+	}
+}
+
 static void test_limits(const struct cgroup *host)
 {
 	struct cgroup cg = *host, again = { 0 };
@@ -444,13 +485,11 @@ static void test_limits(const struct cgroup *host)
 	LEAF_IS(&cg, CG_CPU, "cpu.shares", "cpu.weight", hier_of(&cg, CG_CPU)->v2 ? "20" : "512");
 	LEAF_IS(&cg, CG_CPUSET, "cpuset.cpus", "cpuset.cpus", "0");
 	LEAF_IS(&cg, CG_PIDS, "pids.max", "pids.max", "20");
-	/* Made where a limit needs it (and for tracking, in pids), not in
-	 * the other hierarchies, nor in a hybrid host's v2 tree. */
+	/* Made in each hierarchy of a controller md uses, not in the
+	 * others (blkio, name=systemd), nor in a hybrid host's v2 tree. */
 	for (int i = 0; i < cg.n; i++) {
-		unsigned used = CG_MEMORY | CG_CPU | CG_CPUSET | CG_PIDS | CG_DEVICES;
 		if (cg.mode != CG_V2)
-			CHECK(cg.h[i].present == !!(cg.h[i].ctrl & used) ||
-			      (cg.h[i].ctrl & CG_CPUACCT));
+			CHECK(cg.h[i].present == !!(cg.h[i].ctrl & MD_CTRLS));
 		n += cg.h[i].present;
 	}
 	if (cg.mode == CG_HYBRID)
@@ -680,6 +719,7 @@ int main(void)
 	fflush(stdout);
 	/* Killed grandchildren come back to us to be reaped. */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	timed("no limits", test_no_limits, &host);
 	timed("limits", test_limits, &host);
 	timed("oom", test_oom, &host);
 	timed("pids", test_pids, &host);

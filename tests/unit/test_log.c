@@ -1,6 +1,7 @@
 /* The CRI log writer and parser: records written parse back to the
  * bytes written, lines split into F and P records, rotation keeps the
  * cap, and other tools' lines (RFC 3339 with an offset) parse. */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,6 +82,20 @@ int main(void)
 	olen = elen = 0;
 	replay(dfd, "r.log", out, &olen, err, &elen, &n);
 	CHECK(olen > 9 && !memcmp(out + olen - 9, "line 999\n", 9));
+	/* Names past one digit (made by hand, not printf: log.c), and a
+	 * name too long for the writer's copy. */
+	CHECK(log_open(&w, dfd, "t.log", 512, 12, &e) == 0);
+	for (int i = 0; i < 1000; i++)
+		CHECK(log_write(&w, LOG_STDOUT, "0123456789\n", 11, &e) == 0);
+	log_close(&w);
+	CHECK(fstatat(dfd, "t.log.11", &st, 0) == 0 && fstatat(dfd, "t.log.12", &st, 0) < 0);
+	CHECK(log_open(&w, dfd, "a-name-of-more-than-31-characters", 0, 0, &e) < 0 &&
+	      e.errnum == ENAMETOOLONG);
+	for (int k = 0; k <= 11; k++) {
+		char f[16];
+		snprintf(f, sizeof(f), k ? "t.log.%d" : "t.log", k);
+		unlinkat(dfd, f, 0);
+	}
 
 	/* Other writers' stamps, and lines that are no records. */
 	const char *ok = "2016-10-06T00:17:09.669794202+02:00 stdout F x";
