@@ -44,7 +44,8 @@ const char run_usage[] =
 "  -v, --volume SRC:DST[:ro] Bind mount a host path\n"
 "      --read-only          Mount the container's root read-only\n"
 "      --entrypoint CMD     Override the image's entrypoint\n"
-"      --network MODE       none (default: loopback only), host or bridge\n"
+"      --network NETWORK    none (default: loopback only), host, bridge or\n"
+"                           a network made with md-network\n"
 "      --cap-add CAP        Add a capability (or ALL)\n"
 "      --cap-drop CAP       Drop a capability (or ALL)\n"
 "      --privileged         All capabilities and devices, no seccomp or masks\n"
@@ -224,10 +225,8 @@ static int parse_opts(int argc, char **argv, struct opts *o, struct container *c
 				    "needs to be an absolute path", o->workdir);
 	if (!o->network)
 		o->network = "none";
-	if (strcmp(o->network, "none") && strcmp(o->network, "host") &&
-	    strcmp(o->network, "bridge"))
-		return applet_failf("network %s not found (none, host and bridge "
-				    "are there)", o->network);
+	if (strlen(o->network) >= sizeof(((struct container *)0)->network))
+		return applet_failf("network %s not found", o->network);
 	if (cgroup_check_limits(&o->lim, &err) < 0)
 		return applet_fail(&err);
 	return 0;
@@ -364,11 +363,7 @@ static int run(int argc, char **argv, struct monitor_link *link)
 	r->s = &s;
 	r->c = &c;
 	r->new_net = strcmp(o.network, "host") != 0;
-	if (!strcmp(o.network, "bridge")) {
-		if (net_default(&o.net, &err) < 0)
-			return applet_fail(&err);
-		r->net = &o.net;
-	}
+
 	/* Nothing watches it but this md: it dies with md. */
 	r->proc.die_with_parent = 1;
 	r->lim = o.lim;
@@ -401,6 +396,15 @@ again:
 	if (store_open(&s, STORE_WRITE, &err) < 0) {
 		run_abort(&proc);
 		return stopped(&proc, &err);
+	}
+	/* bridge, or a user network (md-network) */
+	if (strcmp(o.network, "none") && strcmp(o.network, "host")) {
+		if (net_lookup(&s, o.network, &o.net, &err) < 0) {
+			run_abort(&proc);
+			store_close(&s);
+			return stopped(&proc, &err);
+		}
+		r->net = &o.net;
 	}
 	if ((rc = resolve_image(&s, &o, &c, argc, argv, &sp))) {
 		run_abort(&proc);

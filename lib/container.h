@@ -66,7 +66,7 @@ struct container {
 	char cpuset_cpus[64];
 	/* Its cgroup is cgroup_load(cg, cgroup_parent, id). */
 	char cgroup_parent[256];
-	char network[16];
+	char network[64];	/* none, host, bridge or a user network */
 	char ip[16];		/* its address on network while it runs, or "" */
 	/* Restarts (restart.h): the policy as Docker's --restart spells it
 	 * ("no", "always", "unless-stopped", "on-failure[:N]"), how many

@@ -1,12 +1,24 @@
 /* A container's network: md's bridge and the container's veth (net.h). */
 #include "net.h"
 
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "config.h"
+#include "container.h"
+#include "ini.h"
+#include "lock.h"
 #include "netlink.h"
+#include "util.h"
 
 #define DEFAULT_BRIDGE_SUBNET "10.88.0.1/16"
 
@@ -14,6 +26,7 @@ int net_default(struct netconf *nc, struct md_err *err)
 {
 	struct md_defaults d;
 
+	memset(nc, 0, sizeof(*nc));
 	if (config_defaults(&d, err) < 0)
 		return -1;
 	snprintf(nc->name, sizeof(nc->name), "bridge");
@@ -127,4 +140,301 @@ out:
 	nl_close(&in);
 	nl_close(&nl);
 	return rc;
+}
+
+/* ---- user networks ---- */
+
+int net_predefined(const char *name)
+{
+	return !strcmp(name, "bridge") || !strcmp(name, "host") || !strcmp(name, "none");
+}
+
+static int name_ok(const char *name, struct md_err *err)
+{
+	size_t n = strlen(name);
+
+	if (!n || n >= 64 || !isalnum((unsigned char)name[0]) ||
+	    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			 "0123456789_.-") != n)
+		return err_set(err, 0, "invalid network name \"%s\": only "
+			       "[a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", name);
+	return 0;
+}
+
+struct ini_net {
+	struct netconf *nc;
+	char subnet[64], gateway[INET_ADDRSTRLEN];
+};
+
+static int net_key(void *user, const char *section, const char *key,
+		   const char *value, struct md_err *err)
+{
+	struct ini_net *in = user;
+	struct netconf *nc = in->nc;
+
+	if (!strcmp(key, "name"))
+		snprintf(nc->name, sizeof(nc->name), "%s", value);
+	else if (!strcmp(key, "id"))
+		snprintf(nc->id, sizeof(nc->id), "%s", value);
+	else if (!strcmp(key, "bridge"))
+		snprintf(nc->bridge, sizeof(nc->bridge), "%s", value);
+	else if (!strcmp(key, "created"))
+		snprintf(nc->created, sizeof(nc->created), "%s", value);
+	else if (!strcmp(key, "subnet"))
+		snprintf(in->subnet, sizeof(in->subnet), "%s", value);
+	else if (!strcmp(key, "gateway"))
+		snprintf(in->gateway, sizeof(in->gateway), "%s", value);
+	return 0;
+}
+
+static int load_user(struct store *s, const char *name, struct netconf *nc,
+		     struct md_err *err)
+{
+	struct ini_net in = { nc, "", "" };
+	struct in_addr gw;
+	char path[160];
+
+	memset(nc, 0, sizeof(*nc));
+	snprintf(path, sizeof(path), "networks/%s/network.ini", name);
+	if (ini_parse_at(s->fd, path, 0, net_key, &in, err) < 0) {
+		if (err->errnum == ENOENT)
+			err_set(err, 0, "network %s not found", name);
+		return -1;
+	}
+	if (subnet_parse(in.subnet, &nc->sn, err) < 0 ||
+	    inet_pton(AF_INET, in.gateway, &gw) != 1 || !nc->bridge[0] ||
+	    strcmp(nc->name, name))
+		return err_set(err, 0, "network %s: %s is damaged", name, path);
+	nc->sn.gw = gw.s_addr;
+	return 0;
+}
+
+int net_lookup(struct store *s, const char *name, struct netconf *nc,
+	       struct md_err *err)
+{
+	if (!strcmp(name, "bridge"))
+		return net_default(nc, err);
+	if (net_predefined(name))
+		return err_set(err, EINVAL, "network %s has no bridge", name);
+	if (name_ok(name, err) < 0)
+		return err_set(err, 0, "network %s not found", name);
+	return load_user(s, name, nc, err);
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct netconf *)a)->name, ((const struct netconf *)b)->name);
+}
+
+int net_list(struct store *s, struct netconf **list, size_t *n,
+	     struct md_err *err)
+{
+	int dfd = openat(s->fd, "networks", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct dirent *de;
+	size_t cap = 0;
+	DIR *d;
+
+	*list = NULL;
+	*n = 0;
+	if (dfd < 0)
+		return errno == ENOENT ? 0 : err_set(err, errno, "networks");
+	if (!(d = fdopendir(dfd))) {
+		close(dfd);
+		return err_set(err, errno, "networks");
+	}
+	while ((de = readdir(d))) {
+		struct md_err e2;
+		struct netconf nc;
+		if (de->d_name[0] == '.' || net_predefined(de->d_name) ||
+		    load_user(s, de->d_name, &nc, &e2) < 0)
+			continue;
+		if (*n == cap) {
+			struct netconf *nl = realloc(*list, (cap = cap ? cap * 2 : 8) * sizeof(nc));
+			if (!nl) {
+				closedir(d);
+				return err_set(err, ENOMEM, "networks");
+			}
+			*list = nl;
+		}
+		(*list)[(*n)++] = nc;
+	}
+	closedir(d);
+	qsort(*list, *n, sizeof(**list), by_name);
+	return 0;
+}
+
+static int overlap(const struct subnet *a, const struct subnet *b)
+{
+	int p = a->prefix < b->prefix ? a->prefix : b->prefix;
+	uint32_t mask = htonl(~0u << (32 - p));
+
+	return (a->net & mask) == (b->net & mask);
+}
+
+/* The network (the default one included) sn overlaps, or NULL. */
+static const char *overlapping(struct store *s, const struct subnet *sn,
+			       const struct netconf *list, size_t n)
+{
+	struct netconf def;
+	struct md_err e2;
+
+	if (net_default(&def, &e2) == 0 && overlap(&def.sn, sn))
+		return "bridge";
+	for (size_t i = 0; i < n; i++)
+		if (overlap(&list[i].sn, sn))
+			return list[i].name;
+	return NULL;
+}
+
+static int pick_subnet(struct store *s, const char *subnet, const char *gateway,
+		       struct subnet *sn, struct md_err *err)
+{
+	struct netconf *list;
+	const char *other = NULL;
+	size_t n;
+	int rc = 0;
+
+	if (net_list(s, &list, &n, err) < 0)
+		return -1;
+	if (subnet) {
+		if (subnet_parse(subnet, sn, err) < 0)
+			rc = -1;
+		else if ((other = overlapping(s, sn, list, n)))
+			rc = err_set(err, 0, "invalid pool request: Pool overlaps "
+				     "with other one on this address space (network %s)",
+				     other);
+	} else {
+		/* 10.89.0.0/24 and up, as podman's. */
+		rc = err_set(err, 0, "could not find an available, non-overlapping "
+			     "IPv4 address pool among the defaults to assign to the network");
+		for (int i = 0; i < 256 && rc; i++) {
+			char cidr[32];
+			snprintf(cidr, sizeof(cidr), "10.89.%d.0/24", i);
+			if (subnet_parse(cidr, sn, err) == 0 && !overlapping(s, sn, list, n))
+				rc = 0;
+		}
+	}
+	free(list);
+	if (rc == 0 && gateway) {
+		struct in_addr gw;
+		uint32_t mask = htonl(~0u << (32 - sn->prefix));
+		if (inet_pton(AF_INET, gateway, &gw) != 1 || (gw.s_addr & mask) != sn->net ||
+		    gw.s_addr == sn->net || (gw.s_addr | mask) == 0xffffffffu)
+			return err_set(err, 0, "invalid gateway %s for subnet", gateway);
+		sn->gw = gw.s_addr;
+	}
+	return rc;
+}
+
+int net_create(struct store *s, const char *name, const char *subnet,
+	       const char *gateway, struct netconf *nc, struct md_err *err)
+{
+	unsigned char rnd[32];
+	char dir[96], sub[32], gw[INET_ADDRSTRLEN];
+	cleanup_close int lock = -1;
+	struct ini_out o = { 0 };
+	struct timespec ts;
+	int rc;
+
+	if (net_predefined(name))
+		return err_set(err, 0, "%s is a pre-defined network and cannot be created", name);
+	if (name_ok(name, err) < 0)
+		return -1;
+	if (mkdir_p_at(s->fd, "networks", 0700) < 0)
+		return err_set(err, errno, "networks");
+	if ((lock = lock_at(s->fd, "networks.lock", LOCK_EX, err)) < 0)
+		return -1;
+	snprintf(dir, sizeof(dir), "networks/%s", name);
+	if (faccessat(s->fd, dir, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		return err_set(err, 0, "network with name %s already exists", name);
+	memset(nc, 0, sizeof(*nc));
+	if (pick_subnet(s, subnet, gateway, &nc->sn, err) < 0)
+		return -1;
+	if (random_bytes(rnd, sizeof(rnd)) < 0)
+		return err_set(err, errno, "network id");
+	snprintf(nc->name, sizeof(nc->name), "%s", name);
+	hex_encode(nc->id, rnd, sizeof(rnd));
+	snprintf(nc->bridge, sizeof(nc->bridge), "md-%.12s", nc->id);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	rfc3339_format(nc->created, sizeof(nc->created), ts.tv_sec, ts.tv_nsec);
+	subnet_format(&nc->sn, sub, sizeof(sub));
+	ip4_format(nc->sn.gw, gw, sizeof(gw));
+	ini_kv(&o, "name", nc->name);
+	ini_kv(&o, "id", nc->id);
+	ini_kv(&o, "subnet", sub);
+	ini_kv(&o, "gateway", gw);
+	ini_kv(&o, "bridge", nc->bridge);
+	ini_kv(&o, "created", nc->created);
+	/* The directory whole or not at all: made aside, then renamed. */
+	snprintf(dir, sizeof(dir), "networks/.new-%.12s", nc->id);
+	if (mkdirat(s->fd, dir, 0700) < 0) {
+		ini_out_free(&o);
+		return err_set(err, errno, "%s", dir);
+	}
+	rc = ini_out_write_at(&o, s->fd, strcat(dir, "/network.ini"), 0600, err);
+	ini_out_free(&o);
+	*strrchr(dir, '/') = 0;
+	if (rc == 0 && net_bridge_up(nc, err) == 0) {
+		char final[96];
+		snprintf(final, sizeof(final), "networks/%s", name);
+		if (renameat(s->fd, dir, s->fd, final) == 0)
+			return 0;
+		err_set(err, errno, "%s", final);
+		net_bridge_down(nc, NULL);
+	}
+	rm_rf_at(s->fd, dir);
+	return -1;
+}
+
+int net_bridge_down(const struct netconf *nc, struct md_err *err)
+{
+	struct md_err e2;
+	struct nl nl;
+	int br, rc = 0;
+
+	if (!err)
+		err = &e2;
+	if (nl_open(&nl, err) < 0)
+		return -1;
+	if ((br = nl_link_index(&nl, nc->bridge, err)) < 0 ||
+	    (br > 0 && nl_link_del(&nl, br, err) < 0 && err->errnum != ENODEV))
+		rc = -1;
+	nl_close(&nl);
+	return rc;
+}
+
+int net_remove(struct store *s, const char *name, struct md_err *err)
+{
+	char dir[96], gone[96];
+	cleanup_close int lock = -1;
+	struct container *list;
+	struct netconf nc;
+	size_t n;
+	int busy = 0;
+
+	if (net_predefined(name))
+		return err_set(err, 0, "%s is a pre-defined network and cannot "
+			       "be removed", name);
+	if (name_ok(name, err) < 0)
+		return err_set(err, 0, "network %s not found", name);
+	if ((lock = lock_at(s->fd, "networks.lock", LOCK_EX, err)) < 0)
+		return err->errnum == ENOENT ? err_set(err, 0, "network %s not found", name) : -1;
+	if (load_user(s, name, &nc, err) < 0)
+		return -1;
+	if (container_list(s, &list, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		busy |= !strcmp(list[i].network, name) && container_live(&list[i]);
+	container_list_free(list, n);
+	if (busy)
+		return err_set(err, 0, "error while removing network: network %s "
+			       "id %s has active endpoints", name, nc.id);
+	if (net_bridge_down(&nc, err) < 0)
+		return -1;
+	snprintf(dir, sizeof(dir), "networks/%s", name);
+	snprintf(gone, sizeof(gone), "networks/.gone-%.12s", nc.id);
+	if (renameat(s->fd, dir, s->fd, gone) < 0)
+		return err_set(err, errno, "%s", dir);
+	rm_rf_at(s->fd, gone);
+	return 0;
 }

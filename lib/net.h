@@ -21,16 +21,46 @@
 
 #include "err.h"
 #include "ipam.h"
+#include "store.h"
 
 struct netconf {
 	char name[64];		/* the network's name: "bridge" */
+	char id[65];		/* 64 hex digits */
 	char bridge[16];	/* its bridge: "md0" */
+	char created[40];	/* RFC 3339 ("" for the default one) */
 	struct subnet sn;
 };
 
 /* The default network: bridge md0, on [defaults] bridge_subnet of
  * md.ini (default 10.88.0.1/16). */
 int net_default(struct netconf *nc, struct md_err *err);
+
+/* User networks (md-network), each in the store:
+ *   networks/NAME/network.ini   name, id, subnet, gateway, bridge, created
+ *   networks/NAME/ipam          its addresses (ipam.h)
+ *   networks.lock               held while one is made or removed
+ * Each has a bridge of its own, md- and 12 digits of its ID, made with
+ * the network. "bridge" (the default), "host" and "none" are Docker's
+ * predefined names: never a user network's. */
+
+/* The network a container joins by name: "bridge" or a user network. */
+int net_lookup(struct store *s, const char *name, struct netconf *nc,
+	       struct md_err *err);
+/* Creates a user network. subnet: "10.89.3.0/24" or NULL (the first of
+ * 10.89.0.0/24, 10.89.1.0/24, ... that overlaps no md network); gateway
+ * NULL: the subnet's first address. */
+int net_create(struct store *s, const char *name, const char *subnet,
+	       const char *gateway, struct netconf *nc, struct md_err *err);
+/* The user networks, sorted by name: *list (free it), *n. */
+int net_list(struct store *s, struct netconf **list, size_t *n,
+	     struct md_err *err);
+/* Removes a user network and its bridge. Refused (errnum EBUSY) while
+ * a container that is not exited uses it. */
+int net_remove(struct store *s, const char *name, struct md_err *err);
+/* Deletes nc's bridge (if it is there). */
+int net_bridge_down(const struct netconf *nc, struct md_err *err);
+/* 1 if name is bridge, host or none. */
+int net_predefined(const char *name);
 /* Makes the bridge if it is missing, with its address, up. */
 int net_bridge_up(const struct netconf *nc, struct md_err *err);
 /* Connects the network namespace netns_fd (a container's) to nc's

@@ -109,8 +109,8 @@ static int build(struct start *st, struct monitor_link *l, struct md_err *err)
 	r->keep_cgroup = 1;
 	/* An address again (the same one if no other container took it
 	 * meanwhile). */
-	if (!strcmp(c->network, "bridge")) {
-		if (net_default(&st->net, err) < 0 ||
+	if (strcmp(c->network, "none") && strcmp(c->network, "host")) {
+		if (net_lookup(&st->s, c->network, &st->net, err) < 0 ||
 		    ipam_alloc(&st->s, st->net.name, &st->net.sn, c->id, &r->addr, err) < 0)
 			return -1;
 		ip4_format(r->addr, c->ip, sizeof(c->ip));
