@@ -11,8 +11,9 @@
  *   the inflater takes it from zring and inflates it (or copies a plain
  *   tar) straight into the free slots of tring;
  *   the unpacker hashes the tar stream and unpacks it, making the files.
- * Inflate is the longest stage, about half of a layer's time, and now
- * runs alone: the other two share the other core.
+ * Inflate is the longest stage, about half of a layer's time, and runs at
+ * a higher priority than the other two (see Priorities below), which
+ * share what is left of the two cores.
  *
  * What the threads share. The rings, each with its own lock, and their
  * slots, which change hands as ring.h says. Each thread's own fields are
@@ -31,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -84,6 +86,44 @@ void layer_sink_share(unsigned n)
 	zslot_size = z < ZSLOT_MIN ? ZSLOT_MIN : z;
 }
 
+/* Priorities. Inflate is the one stage that cannot be spread over cores,
+ * and in md-pull, on two cores, the others (each layer's fetch worker:
+ * socket reads, TLS and the blob hash; its unpacker: the tar hash and the
+ * file writes) together take about as much CPU as it does. At one
+ * priority the scheduler shared the cores evenly among whichever were
+ * runnable: while a second layer streamed, the inflater of the bench's
+ * text layer got under half a core, and finished alone, with the other
+ * core half idle. So md-pull's fetch workers run HELPER_NICE lower
+ * (layer_feeder_priority), as the unpackers they start do (they inherit
+ * it), while each inflater takes back the process's own priority: it gets
+ * most of a core whenever it has work, and the others still run in its
+ * waits and on the other core. Taking it back needs CAP_SYS_NICE (root has
+ * it); without it, the inflater stays HELPER_NICE lower with the others,
+ * as equals. md-import and md-load keep one priority: their caller only
+ * reads a file, and there the unpacker needs its share. The threads are
+ * named (md-inflate, md-unpack; md-pull's md-fetch) for top -H, perf and
+ * tests. */
+#define HELPER_NICE 10
+
+/* The calling thread at the process's (its main thread's) priority plus
+ * delta, if it may; best effort. */
+static void thread_nice(int delta)
+{
+	int base;
+
+	errno = 0;
+	base = getpriority(PRIO_PROCESS, getpid());
+	if (base == -1 && errno)
+		return;
+	/* who = 0: the calling thread alone (nice values are per thread). */
+	setpriority(PRIO_PROCESS, 0, base + delta);
+}
+
+void layer_feeder_priority(void)
+{
+	thread_nice(HELPER_NICE);
+}
+
 enum { KIND_UNKNOWN, KIND_PLAIN, KIND_GZIP };
 
 struct layer_sink {
@@ -125,6 +165,7 @@ static void *unpacker(void *arg)
 	const unsigned char *p;
 	size_t len;
 
+	pthread_setname_np(pthread_self(), "md-unpack");
 	while ((p = ring_get(&ls->tring, &len))) {
 		sha256_update(&ls->diff, p, len);
 		ls->diff_bytes += len;
@@ -250,6 +291,8 @@ static void *inflater(void *arg)
 	size_t len;
 	int r = 0;
 
+	pthread_setname_np(pthread_self(), "md-inflate");
+	thread_nice(0);
 	while (!r && (p = ring_get(&ls->zring, &len))) {
 		r = blob_bytes(ls, p, len, &ls->ierr);
 		ring_release(&ls->zring);
