@@ -215,6 +215,8 @@ static void *worker(void *arg)
 	struct md_err err;
 
 	registry_clone(&reg, p->reg);
+	pthread_setname_np(pthread_self(), "md-fetch");
+	layer_feeder_priority();
 	/* The first worker takes the connection the manifest came over:
 	 * one TLS handshake fewer before the first layer. p->reg is the
 	 * workers' alone while pull_layers waits for them. */

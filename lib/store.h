@@ -70,6 +70,10 @@ void layer_sink_free(struct layer_sink *ls);
  * any of them is made: each then takes 1/n of the memory that sinks
  * keep in flight (1.5 MiB in all), to keep the process's peak RSS. */
 void layer_sink_share(unsigned n);
+/* Lowers the calling thread's priority below that of the inflaters of
+ * the sinks it makes, for a thread that feeds sinks and does little else
+ * (md-pull's workers); the unpackers inherit it. */
+void layer_feeder_priority(void);
 /* Fails, naming what is missing, unless this process holds the
  * capabilities unpacking needs (root's): for a clear error up front. */
 int layer_check_privileges(struct md_err *err);
