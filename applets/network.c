@@ -27,7 +27,8 @@ const char network_usage[] =
 "  inspect NAME...     Print networks' settings, as INI\n"
 "  rm NAME...          Remove networks no running container uses\n"
 "                      (alias: remove)\n"
-"  prune [-f]          Remove every network no running container uses\n"
+"  prune [-f]          Remove every network no running container uses,\n"
+"                      and md0, the default network's bridge, if unused\n"
 "\n"
 "Options:\n"
 "      --root DIR      State directory (default $MD_ROOT or /var/lib/md)\n"
@@ -77,10 +78,12 @@ static int create(int argc, char **argv, struct store *s)
 	if (store_open(s, STORE_WRITE, &err) < 0)
 		return applet_fail(&err);
 	/* (As Docker's: what the engine refuses is exit 1.) */
-	if (net_create(s, argv[optind], subnet, gateway, &nc, &err) < 0) {
+	if ((c = net_create(s, argv[optind], subnet, gateway, &nc, &err)) < 0) {
 		applet_fail(&err);
 		return 1;
 	}
+	if (c > 0)	/* made, without outbound NAT */
+		applet_fail(&err);
 	printf("%s\n", nc.id);
 	return 0;
 }
@@ -271,6 +274,10 @@ static int prune(int argc, char **argv, struct store *s)
 		printf("%s\n", nets[i].name);
 	}
 	free(nets);
+	/* md0 too, unused: "bridge" stays (its bridge is made again on
+	 * demand), but nothing of it is left on the host meanwhile. */
+	if (net_default_down(s, &err) < 0)
+		return applet_fail(&err);
 	return 0;
 }
 

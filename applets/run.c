@@ -399,11 +399,14 @@ again:
 	}
 	/* bridge, or a user network (md-network) */
 	if (strcmp(o.network, "none") && strcmp(o.network, "host")) {
-		if (net_lookup(&s, o.network, &o.net, &err) < 0) {
+		if (net_lookup(&s, o.network, &o.net, &err) < 0 ||
+		    (rc = net_bridge_up(&s, &o.net, &err)) < 0) {
 			run_abort(&proc);
 			store_close(&s);
 			return stopped(&proc, &err);
 		}
+		if (rc > 0)	/* (the bridge made, without NAT: said once) */
+			applet_fail(&err);
 		r->net = &o.net;
 	}
 	if ((rc = resolve_image(&s, &o, &c, argc, argv, &sp))) {

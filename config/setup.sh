@@ -9,7 +9,7 @@ need="make gcc musl-tools libinih-dev xz-utils bzip2 file busybox-static
       skopeo umoci docker-registry openssl python3 crun runc hyperfine curl
       ca-certificates clang libclang-rt-14-dev util-linux procps iproute2
       apache2-utils attr qemu-system-x86 cpio libbearssl-dev zlib1g-dev
-      strace time e2fsprogs debootstrap"
+      strace time e2fsprogs debootstrap nftables"
 missing=""
 for p in $need; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

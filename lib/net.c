@@ -18,6 +18,7 @@
 #include "ini.h"
 #include "lock.h"
 #include "netlink.h"
+#include "nft.h"
 #include "util.h"
 
 #define DEFAULT_BRIDGE_SUBNET "10.88.0.1/16"
@@ -38,16 +39,21 @@ int net_default(struct netconf *nc, struct md_err *err)
 }
 
 /* The bridge's index, the bridge made (with its address, up) if it was
- * missing. Two md may make it at once: EEXIST is the other's. */
-static int bridge(struct nl *nl, const struct netconf *nc, struct md_err *err)
+ * missing (*made then 1). Two md may make it at once: EEXIST is the
+ * other's. */
+static int bridge(struct nl *nl, const struct netconf *nc, int *made,
+		  struct md_err *err)
 {
 	struct md_err e2;	/* (for answers that are no error here) */
 	int br = nl_link_index(nl, nc->bridge, err);
 
+	*made = 0;
 	if (br < 0)
 		return -1;
 	if (!br) {
-		if (nl_bridge_add(nl, nc->bridge, &e2) < 0 && e2.errnum != EEXIST) {
+		if (nl_bridge_add(nl, nc->bridge, &e2) == 0)
+			*made = 1;
+		else if (e2.errnum != EEXIST) {
 			*err = e2;
 			return -1;
 		}
@@ -66,16 +72,102 @@ static int bridge(struct nl *nl, const struct netconf *nc, struct md_err *err)
 	return br;
 }
 
-int net_bridge_up(const struct netconf *nc, struct md_err *err)
+/* ---- outbound NAT ---- */
+
+/* IPv4 forwarding on: the containers' packets leave through md's
+ * network namespace (the setting is the namespace's own). As Docker, md
+ * does not turn it off again: something else may need it by then. */
+static int forwarding_on(struct md_err *err)
+{
+	int fd = open("/proc/sys/net/ipv4/ip_forward", O_WRONLY | O_CLOEXEC), rc = 0;
+
+	if (fd < 0 || write(fd, "1\n", 2) != 2)
+		rc = err_set(err, errno, "/proc/sys/net/ipv4/ip_forward");
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+/* Masquerade (nft.h) for each md network whose bridge is there now,
+ * but skip (one being removed), and extra (one being made, not in the
+ * store yet). The caller holds networks.lock: two md never interleave
+ * their list and their write (the last write would miss the other's
+ * network). 0, 1 (no nf_tables: err says so), -1. */
+static int nat_sync(struct store *s, const char *skip,
+		    const struct netconf *extra, struct md_err *err)
+{
+	struct netconf *list, def;
+	struct nft_masq *v = NULL;
+	struct nl nl = { .fd = -1 };
+	size_t n, k = 0;
+	int rc = -1;
+
+	if (net_list(s, &list, &n, err) < 0)
+		return -1;
+	if (!(v = calloc(n + 2, sizeof(*v)))) {
+		err_set(err, ENOMEM, "networks");
+		goto out;
+	}
+	if (net_default(&def, err) < 0 || nl_open(&nl, err) < 0)
+		goto out;
+	for (size_t i = 0; i < n + 2; i++) {
+		const struct netconf *nc = i < n ? &list[i] : i == n ? &def : extra;
+		int br;
+		if (!nc || (skip && !strcmp(nc->name, skip)))
+			continue;
+		if ((br = nl_link_index(&nl, nc->bridge, err)) < 0)
+			goto out;
+		if (br)
+			v[k++] = (struct nft_masq){ nc->sn.net, nc->sn.prefix, nc->bridge };
+	}
+	if (k && forwarding_on(err) < 0)
+		goto out;
+	rc = nft_masq_set(v, k, err);
+out:
+	nl_close(&nl);
+	free(list);
+	free(v);
+	return rc;
+}
+
+static int no_nat(const struct netconf *nc, struct md_err *err)
+{
+	err_set(err, 0, "no nf_tables in this kernel: containers on %s have "
+		"no outbound NAT", nc->bridge);
+	return 1;
+}
+
+/* After nc's bridge was made: the table again, under networks.lock. */
+static int nat_made(struct store *s, const struct netconf *nc, struct md_err *err)
+{
+	cleanup_close int lock = lock_at(s->fd, "networks.lock", LOCK_EX, err);
+	int rc;
+
+	if (lock < 0)
+		return -1;
+	rc = nat_sync(s, NULL, NULL, err);
+	return rc > 0 ? no_nat(nc, err) : rc;
+}
+
+static int bridge_up(const struct netconf *nc, int *made, struct md_err *err)
 {
 	struct nl nl;
 	int rc;
 
 	if (nl_open(&nl, err) < 0)
 		return -1;
-	rc = bridge(&nl, nc, err) < 0 ? -1 : 0;
+	rc = bridge(&nl, nc, made, err) < 0 ? -1 : 0;
 	nl_close(&nl);
 	return rc;
+}
+
+int net_bridge_up(struct store *s, const struct netconf *nc, struct md_err *err)
+{
+	int made;
+
+	if (bridge_up(nc, &made, err) < 0)
+		return -1;
+	return made ? nat_made(s, nc, err) : 0;
 }
 
 /* The host end's name. */
@@ -100,17 +192,20 @@ int net_detach(const char *id, struct md_err *err)
 	return rc;
 }
 
-int net_attach(const struct netconf *nc, const char *id, int netns_fd,
-	       uint32_t addr, struct md_err *err)
+int net_attach(struct store *s, const struct netconf *nc, const char *id,
+	       int netns_fd, uint32_t addr, struct md_err *err)
 {
 	char host[16];
 	struct nl nl, in = { .fd = -1 };
-	int br, vh, eth, rc = -1;
+	int br, made, vh, eth, rc = -1;
 
 	veth_name(id, host);
 	if (nl_open(&nl, err) < 0)
 		return -1;
-	if ((br = bridge(&nl, nc, err)) < 0 ||
+	/* (md-run made the bridge already, and said if there is no NAT: one
+	 * made here is one someone deleted meanwhile.) */
+	if ((br = bridge(&nl, nc, &made, err)) < 0 ||
+	    (made && nat_made(s, nc, err) < 0) ||
 	    nl_veth_add(&nl, host, "eth0", netns_fd, err) < 0)
 		goto out;
 	if ((vh = nl_link_index(&nl, host, err)) <= 0) {
@@ -334,7 +429,8 @@ int net_create(struct store *s, const char *name, const char *subnet,
 	cleanup_close int lock = -1;
 	struct ini_out o = { 0 };
 	struct timespec ts;
-	int rc;
+	struct md_err e2;
+	int rc, made;
 
 	if (net_predefined(name))
 		return err_set(err, 0, "%s is a pre-defined network and cannot be created", name);
@@ -374,12 +470,16 @@ int net_create(struct store *s, const char *name, const char *subnet,
 	rc = ini_out_write_at(&o, s->fd, strcat(dir, "/network.ini"), 0600, err);
 	ini_out_free(&o);
 	*strrchr(dir, '/') = 0;
-	if (rc == 0 && net_bridge_up(nc, err) == 0) {
+	/* Its bridge, the table with it, then the network is there. */
+	if (rc == 0 && bridge_up(nc, &made, err) == 0) {
 		char final[96];
 		snprintf(final, sizeof(final), "networks/%s", name);
-		if (renameat(s->fd, dir, s->fd, final) == 0)
-			return 0;
-		err_set(err, errno, "%s", final);
+		if ((rc = nat_sync(s, NULL, nc, err)) >= 0) {
+			if (renameat(s->fd, dir, s->fd, final) == 0)
+				return rc > 0 ? no_nat(nc, err) : 0;
+			err_set(err, errno, "%s", final);
+			nat_sync(s, NULL, NULL, &e2);	/* (without it) */
+		}
 		net_bridge_down(nc, NULL);
 	}
 	rm_rf_at(s->fd, dir);
@@ -403,14 +503,28 @@ int net_bridge_down(const struct netconf *nc, struct md_err *err)
 	return rc;
 }
 
+/* 1 if a container that is not exited uses network name (0 if none,
+ * -1 failed). */
+static int in_use(struct store *s, const char *name, struct md_err *err)
+{
+	struct container *list;
+	size_t n;
+	int busy = 0;
+
+	if (container_list(s, &list, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		busy |= !strcmp(list[i].network, name) && container_live(&list[i]);
+	container_list_free(list, n);
+	return busy;
+}
+
 int net_remove(struct store *s, const char *name, struct md_err *err)
 {
 	char dir[96], gone[96];
 	cleanup_close int lock = -1;
-	struct container *list;
 	struct netconf nc;
-	size_t n;
-	int busy = 0;
+	int busy;
 
 	if (net_predefined(name))
 		return err_set(err, 0, "%s is a pre-defined network and cannot "
@@ -419,17 +533,13 @@ int net_remove(struct store *s, const char *name, struct md_err *err)
 		return err_set(err, 0, "network %s not found", name);
 	if ((lock = lock_at(s->fd, "networks.lock", LOCK_EX, err)) < 0)
 		return err->errnum == ENOENT ? err_set(err, 0, "network %s not found", name) : -1;
-	if (load_user(s, name, &nc, err) < 0)
+	if (load_user(s, name, &nc, err) < 0 || (busy = in_use(s, name, err)) < 0)
 		return -1;
-	if (container_list(s, &list, &n, err) < 0)
-		return -1;
-	for (size_t i = 0; i < n; i++)
-		busy |= !strcmp(list[i].network, name) && container_live(&list[i]);
-	container_list_free(list, n);
 	if (busy)
 		return err_set(err, 0, "error while removing network: network %s "
 			       "id %s has active endpoints", name, nc.id);
-	if (net_bridge_down(&nc, err) < 0)
+	/* The table without it first: if that fails, nothing changed. */
+	if (nat_sync(s, name, NULL, err) < 0 || net_bridge_down(&nc, err) < 0)
 		return -1;
 	snprintf(dir, sizeof(dir), "networks/%s", name);
 	snprintf(gone, sizeof(gone), "networks/.gone-%.12s", nc.id);
@@ -437,4 +547,20 @@ int net_remove(struct store *s, const char *name, struct md_err *err)
 		return err_set(err, errno, "%s", dir);
 	rm_rf_at(s->fd, gone);
 	return 0;
+}
+
+int net_default_down(struct store *s, struct md_err *err)
+{
+	cleanup_close int lock = lock_at(s->fd, "networks.lock", LOCK_EX, err);
+	struct netconf def;
+	int busy;
+
+	if (lock < 0 || net_default(&def, err) < 0 ||
+	    (busy = in_use(s, def.name, err)) < 0)
+		return -1;
+	if (busy)
+		return 0;
+	if (nat_sync(s, def.name, NULL, err) < 0 || net_bridge_down(&def, err) < 0)
+		return -1;
+	return 1;
 }

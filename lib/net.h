@@ -46,7 +46,9 @@ int net_default(struct netconf *nc, struct md_err *err);
 /* The network a container joins by name: "bridge" or a user network. */
 int net_lookup(struct store *s, const char *name, struct netconf *nc,
 	       struct md_err *err);
-/* Creates a user network. subnet: "10.89.3.0/24" or NULL (the first of
+/* Creates a user network (and its bridge, and its masquerade rule).
+ * Returns 1 (not -1) when the kernel has no nf_tables: the network is
+ * made, without outbound NAT, and err says so, for md to print. subnet: "10.89.3.0/24" or NULL (the first of
  * 10.89.0.0/24, 10.89.1.0/24, ... that overlaps no md network); gateway
  * NULL: the subnet's first address. */
 int net_create(struct store *s, const char *name, const char *subnet,
@@ -54,19 +56,28 @@ int net_create(struct store *s, const char *name, const char *subnet,
 /* The user networks, sorted by name: *list (free it), *n. */
 int net_list(struct store *s, struct netconf **list, size_t *n,
 	     struct md_err *err);
-/* Removes a user network and its bridge. Refused (errnum EBUSY) while
- * a container that is not exited uses it. */
+/* Removes a user network, its masquerade rule and its bridge. Refused
+ * while a container that is not exited uses it. */
 int net_remove(struct store *s, const char *name, struct md_err *err);
+/* md-network prune: deletes md0 and its rule, unless a container that
+ * is not exited uses it ("bridge" stays a network: md0 is made again on
+ * its next use). 1 deleted, 0 in use. */
+int net_default_down(struct store *s, struct md_err *err);
 /* Deletes nc's bridge (if it is there). */
 int net_bridge_down(const struct netconf *nc, struct md_err *err);
 /* 1 if name is bridge, host or none. */
 int net_predefined(const char *name);
-/* Makes the bridge if it is missing, with its address, up. */
-int net_bridge_up(const struct netconf *nc, struct md_err *err);
+/* Makes the bridge if it is missing, with its address, up; one made
+ * turns IPv4 forwarding on and rewrites md's nf_tables table (nft.h):
+ * masquerade for every md network whose bridge is there. Returns 1 (not
+ * -1) when it made the bridge and the kernel has no nf_tables: it
+ * works, without outbound NAT; err says so, for md to print once. */
+int net_bridge_up(struct store *s, const struct netconf *nc, struct md_err *err);
 /* Connects the network namespace netns_fd (a container's) to nc's
- * bridge, as eth0 with address addr (network byte order). */
-int net_attach(const struct netconf *nc, const char *id, int netns_fd,
-	       uint32_t addr, struct md_err *err);
+ * bridge, as eth0 with address addr (network byte order); makes the
+ * bridge as net_bridge_up if it is missing (silently without NAT). */
+int net_attach(struct store *s, const struct netconf *nc, const char *id,
+	       int netns_fd, uint32_t addr, struct md_err *err);
 
 /* Deletes the container's host end (and so its eth0), if it is still
  * there: the kernel would, once its network namespace is freed, but

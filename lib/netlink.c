@@ -81,31 +81,29 @@ struct rtmsg {
 
 #define NL_ALIGN(n) (((n) + 3u) & ~3u)
 
-/* ---- building a request ---- */
+/* ---- building a request (netlink.h) ---- */
 
-/* One request: a header, its fixed part, attributes (nested ones
- * patched at their end). Requests are small: a fixed buffer, and a
- * request that does not fit is refused (bad), never cut. */
-struct req {
-	union {
-		struct nlmsghdr h;
-		char buf[1024];
-	} u;
-	size_t len;
-	int bad;
-};
+#define HDR(r) ((struct nlmsghdr *)(void *)(r)->u.buf)
 
-static void *req_init(struct req *r, uint16_t type, uint16_t flags, size_t fixed)
+void *nl_req_init(struct nl_req *r, uint16_t type, uint16_t flags, size_t fixed)
 {
 	memset(r, 0, sizeof(*r));
-	r->u.h.type = type;
-	r->u.h.flags = NLM_F_REQUEST | NLM_F_ACK | flags;
+	HDR(r)->type = type;
+	HDR(r)->flags = NLM_F_REQUEST | flags;
 	r->len = NL_ALIGN(sizeof(struct nlmsghdr)) + NL_ALIGN(fixed);
 	return r->u.buf + NL_ALIGN(sizeof(struct nlmsghdr));
 }
 
-/* Appends an attribute; returns its offset (for nest_end), or 0. */
-static size_t put(struct req *r, uint16_t type, const void *data, size_t n)
+size_t nl_req_finish(struct nl_req *r, uint32_t seq)
+{
+	if (r->bad)
+		return 0;
+	HDR(r)->len = (uint32_t)r->len;
+	HDR(r)->seq = seq;
+	return r->len;
+}
+
+size_t nl_put(struct nl_req *r, uint16_t type, const void *data, size_t n)
 {
 	size_t at = r->len;
 	struct rtattr a = { (uint16_t)(sizeof(a) + n), type };
@@ -121,24 +119,22 @@ static size_t put(struct req *r, uint16_t type, const void *data, size_t n)
 	return at;
 }
 
-static void put_str(struct req *r, uint16_t type, const char *s)
+void nl_put_str(struct nl_req *r, uint16_t type, const char *s)
 {
-	put(r, type, s, strlen(s) + 1);
+	nl_put(r, type, s, strlen(s) + 1);
 }
 
-static void put_u32(struct req *r, uint16_t type, uint32_t v)
+void nl_put_u32(struct nl_req *r, uint16_t type, uint32_t v)
 {
-	put(r, type, &v, sizeof(v));
+	nl_put(r, type, &v, sizeof(v));
 }
 
-/* A nested attribute: its length is patched by nest_end, once what it
- * holds is in. */
-static size_t nest_begin(struct req *r, uint16_t type)
+size_t nl_nest_begin(struct nl_req *r, uint16_t type)
 {
-	return put(r, type, NULL, 0);
+	return nl_put(r, type, NULL, 0);
 }
 
-static void nest_end(struct req *r, size_t at)
+void nl_nest_end(struct nl_req *r, size_t at)
 {
 	struct rtattr a;
 
@@ -153,10 +149,15 @@ static void nest_end(struct req *r, size_t at)
 
 int nl_open(struct nl *nl, struct md_err *err)
 {
+	return nl_open_proto(nl, NETLINK_ROUTE, err);
+}
+
+int nl_open_proto(struct nl *nl, int proto, struct md_err *err)
+{
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
 
 	nl->seq = 0;
-	nl->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	nl->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, proto);
 	if (nl->fd < 0)
 		return err_set(err, errno, "netlink socket");
 	if (bind(nl->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
@@ -199,7 +200,7 @@ void nl_close(struct nl *nl)
 /* Sends r and reads up to its ACK. 0, or -1 with err's errnum the
  * kernel's answer (err says what failed: what). *index, if not NULL, is the
  * index of a link the answer describes (RTM_GETLINK). */
-static int talk(struct nl *nl, struct req *r, int *index, const char *what,
+static int talk(struct nl *nl, struct nl_req *r, int *index, const char *what,
 		struct md_err *err)
 {
 	static const struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
@@ -209,10 +210,9 @@ static int talk(struct nl *nl, struct req *r, int *index, const char *what,
 	} in;
 	ssize_t n;
 
-	if (r->bad)
+	HDR(r)->flags |= NLM_F_ACK;
+	if (!nl_req_finish(r, ++nl->seq))
 		return err_set(err, EMSGSIZE, "%s: request too long", what);
-	r->u.h.len = (uint32_t)r->len;
-	r->u.h.seq = ++nl->seq;
 	if (sendto(nl->fd, r->u.buf, r->len, 0, (const struct sockaddr *)&kernel,
 		   sizeof(kernel)) < 0)
 		return err_set(err, errno, "%s: netlink send", what);
@@ -258,13 +258,13 @@ static int name_ok(const char *name, struct md_err *err)
 
 int nl_link_index(struct nl *nl, const char *name, struct md_err *err)
 {
-	struct req r;
+	struct nl_req r;
 	int index = 0;
 
 	if (name_ok(name, err) < 0)
 		return -1;
-	req_init(&r, RTM_GETLINK, 0, sizeof(struct ifinfomsg));
-	put_str(&r, IFLA_IFNAME, name);
+	nl_req_init(&r, RTM_GETLINK, 0, sizeof(struct ifinfomsg));
+	nl_put_str(&r, IFLA_IFNAME, name);
 	if (talk(nl, &r, &index, "find link", err) < 0) {
 		if (err->errnum != ENODEV)
 			return -1;
@@ -277,16 +277,16 @@ int nl_link_index(struct nl *nl, const char *name, struct md_err *err)
 
 int nl_bridge_add(struct nl *nl, const char *name, struct md_err *err)
 {
-	struct req r;
+	struct nl_req r;
 	size_t info;
 
 	if (name_ok(name, err) < 0)
 		return -1;
-	req_init(&r, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, sizeof(struct ifinfomsg));
-	put_str(&r, IFLA_IFNAME, name);
-	info = nest_begin(&r, IFLA_LINKINFO);
-	put_str(&r, IFLA_INFO_KIND, "bridge");
-	nest_end(&r, info);
+	nl_req_init(&r, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, sizeof(struct ifinfomsg));
+	nl_put_str(&r, IFLA_IFNAME, name);
+	info = nl_nest_begin(&r, IFLA_LINKINFO);
+	nl_put_str(&r, IFLA_INFO_KIND, "bridge");
+	nl_nest_end(&r, info);
 	return talk(nl, &r, NULL, "create bridge", err);
 }
 
@@ -294,24 +294,24 @@ int nl_veth_add(struct nl *nl, const char *name, const char *peer_name,
 		int peer_netns_fd, struct md_err *err)
 {
 	struct ifinfomsg peer = { 0 };
-	struct req r;
+	struct nl_req r;
 	size_t info, data, p;
 
 	if (name_ok(name, err) < 0 || name_ok(peer_name, err) < 0)
 		return -1;
-	req_init(&r, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, sizeof(struct ifinfomsg));
-	put_str(&r, IFLA_IFNAME, name);
-	info = nest_begin(&r, IFLA_LINKINFO);
-	put_str(&r, IFLA_INFO_KIND, "veth");
-	data = nest_begin(&r, IFLA_INFO_DATA);
+	nl_req_init(&r, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, sizeof(struct ifinfomsg));
+	nl_put_str(&r, IFLA_IFNAME, name);
+	info = nl_nest_begin(&r, IFLA_LINKINFO);
+	nl_put_str(&r, IFLA_INFO_KIND, "veth");
+	data = nl_nest_begin(&r, IFLA_INFO_DATA);
 	/* The peer: an ifinfomsg of its own, then its attributes. */
-	p = put(&r, VETH_INFO_PEER, &peer, sizeof(peer));
-	put_str(&r, IFLA_IFNAME, peer_name);
+	p = nl_put(&r, VETH_INFO_PEER, &peer, sizeof(peer));
+	nl_put_str(&r, IFLA_IFNAME, peer_name);
 	if (peer_netns_fd >= 0)
-		put_u32(&r, IFLA_NET_NS_FD, (uint32_t)peer_netns_fd);
-	nest_end(&r, p);
-	nest_end(&r, data);
-	nest_end(&r, info);
+		nl_put_u32(&r, IFLA_NET_NS_FD, (uint32_t)peer_netns_fd);
+	nl_nest_end(&r, p);
+	nl_nest_end(&r, data);
+	nl_nest_end(&r, info);
 	return talk(nl, &r, NULL, "create veth pair", err);
 }
 
@@ -319,29 +319,29 @@ int nl_link_set(struct nl *nl, int index, int master, const char *new_name,
 		int up, struct md_err *err)
 {
 	struct ifinfomsg *ifi;
-	struct req r;
+	struct nl_req r;
 
 	if (new_name && name_ok(new_name, err) < 0)
 		return -1;
-	ifi = req_init(&r, RTM_NEWLINK, 0, sizeof(*ifi));
+	ifi = nl_req_init(&r, RTM_NEWLINK, 0, sizeof(*ifi));
 	ifi->index = index;
 	if (up) {
 		ifi->flags = IFF_UP;
 		ifi->change = IFF_UP;
 	}
 	if (master)
-		put_u32(&r, IFLA_MASTER, (uint32_t)master);
+		nl_put_u32(&r, IFLA_MASTER, (uint32_t)master);
 	if (new_name)
-		put_str(&r, IFLA_IFNAME, new_name);
+		nl_put_str(&r, IFLA_IFNAME, new_name);
 	return talk(nl, &r, NULL, "set link", err);
 }
 
 int nl_link_del(struct nl *nl, int index, struct md_err *err)
 {
 	struct ifinfomsg *ifi;
-	struct req r;
+	struct nl_req r;
 
-	ifi = req_init(&r, RTM_DELLINK, 0, sizeof(*ifi));
+	ifi = nl_req_init(&r, RTM_DELLINK, 0, sizeof(*ifi));
 	ifi->index = index;
 	return talk(nl, &r, NULL, "delete link", err);
 }
@@ -352,36 +352,36 @@ int nl_addr4_add(struct nl *nl, int index, uint32_t addr, int prefix,
 		 struct md_err *err)
 {
 	struct ifaddrmsg *ifa;
-	struct req r;
+	struct nl_req r;
 	uint32_t mask;
 
 	if (prefix < 0 || prefix > 32)
 		return err_set(err, EINVAL, "bad prefix length %d", prefix);
 	/* (host order for the arithmetic: prefix 0 is no mask at all) */
 	mask = prefix ? htonl(~0u << (32 - prefix)) : 0;
-	ifa = req_init(&r, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, sizeof(*ifa));
+	ifa = nl_req_init(&r, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, sizeof(*ifa));
 	ifa->family = AF_INET;
 	ifa->prefixlen = (uint8_t)prefix;
 	ifa->scope = RT_SCOPE_UNIVERSE;
 	ifa->index = (uint32_t)index;
-	put(&r, IFA_LOCAL, &addr, 4);
-	put(&r, IFA_ADDRESS, &addr, 4);
+	nl_put(&r, IFA_LOCAL, &addr, 4);
+	nl_put(&r, IFA_ADDRESS, &addr, 4);
 	if (prefix < 31)
-		put_u32(&r, IFA_BROADCAST, addr | ~mask);
+		nl_put_u32(&r, IFA_BROADCAST, addr | ~mask);
 	return talk(nl, &r, NULL, "add address", err);
 }
 
 int nl_route4_default(struct nl *nl, uint32_t gw, struct md_err *err)
 {
 	struct rtmsg *rt;
-	struct req r;
+	struct nl_req r;
 
-	rt = req_init(&r, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, sizeof(*rt));
+	rt = nl_req_init(&r, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, sizeof(*rt));
 	rt->family = AF_INET;
 	rt->table = RT_TABLE_MAIN;
 	rt->protocol = RTPROT_BOOT;
 	rt->scope = RT_SCOPE_UNIVERSE;
 	rt->type = RTN_UNICAST;
-	put(&r, RTA_GATEWAY, &gw, 4);
+	nl_put(&r, RTA_GATEWAY, &gw, 4);
 	return talk(nl, &r, NULL, "add default route", err);
 }

@@ -24,10 +24,40 @@ struct nl {
 
 /* A NETLINK_ROUTE socket in md's own network namespace. */
 int nl_open(struct nl *nl, struct md_err *err);
+/* The same for another netlink protocol (nft.c: NETLINK_NETFILTER). */
+int nl_open_proto(struct nl *nl, int proto, struct md_err *err);
 /* The same in the network namespace netns_fd names (an open
  * /proc/PID/ns/net): the caller must be single-threaded. */
 int nl_open_in(struct nl *nl, int netns_fd, struct md_err *err);
 void nl_close(struct nl *nl);
+
+/* One request being built: a header, its fixed part, attributes (nested
+ * ones patched at their end). Requests are small: a fixed buffer, and a
+ * request that does not fit is marked bad, never cut. */
+struct nl_req {
+	union {
+		uint32_t align;
+		char buf[1024];
+	} u;
+	size_t len;
+	int bad;
+};
+
+/* Starts a request of type (with NLM_F_REQUEST | flags; the calls
+ * below add NLM_F_ACK, as they wait for it);
+ * returns its fixed part, fixed bytes of zeroes. */
+void *nl_req_init(struct nl_req *r, uint16_t type, uint16_t flags, size_t fixed);
+/* Appends an attribute; returns its offset (for nl_nest_end), or 0. */
+size_t nl_put(struct nl_req *r, uint16_t type, const void *data, size_t n);
+void nl_put_str(struct nl_req *r, uint16_t type, const char *s);
+void nl_put_u32(struct nl_req *r, uint16_t type, uint32_t v);
+/* A nested attribute: nl_nest_end patches its length once what it
+ * holds is in. */
+size_t nl_nest_begin(struct nl_req *r, uint16_t type);
+void nl_nest_end(struct nl_req *r, size_t at);
+/* Sets the header's length and seq: the request is r->u.buf, of the
+ * length returned (0: it was bad). */
+size_t nl_req_finish(struct nl_req *r, uint32_t seq);
 
 /* The index of the link called name: > 0, 0 if there is none, -1 on
  * failure. */

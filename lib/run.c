@@ -386,7 +386,7 @@ static int start_command(struct run_spec *r, struct run_proc *p, int *master,
 	if (r->net) {
 		int ns = open_ns(p->pid, "net"), rc;
 		rc = ns < 0 ? err_set(err, errno, "network: the container's namespace") :
-		     net_attach(r->net, r->c->id, ns, r->addr, err);
+		     net_attach(r->s, r->net, r->c->id, ns, r->addr, err);
 		if (ns >= 0)
 			close(ns);
 		if (rc < 0)
