@@ -13,7 +13,13 @@
  * work queue: deleting the veth here instead (net_detach) would cost
  * md-run some 20 ms, the kernel's wait for every CPU to let go of the
  * device (RCU), on every container's end. Only md-rm of a container
- * whose end was never recorded deletes it. */
+ * whose end was never recorded deletes it.
+ *
+ * Outbound NAT: md's nf_tables table (nft.h) masquerades each network
+ * whose bridge is there; it is rewritten whole, under networks.lock,
+ * when md makes a bridge or removes one. A container (root in its own
+ * network namespace) has no say in it: subnets and bridge names come
+ * from md.ini and the store, never from the container. */
 #ifndef MD_NET_H
 #define MD_NET_H
 
