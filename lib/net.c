@@ -79,13 +79,24 @@ static int bridge(struct nl *nl, const struct netconf *nc, int *made,
  * does not turn it off again: something else may need it by then. */
 static int forwarding_on(struct md_err *err)
 {
-	int fd = open("/proc/sys/net/ipv4/ip_forward", O_WRONLY | O_CLOEXEC), rc = 0;
+	static const char path[] = "/proc/sys/net/ipv4/ip_forward";
+	char on = 0;
+	int fd = open(path, O_WRONLY | O_CLOEXEC), e;
 
-	if (fd < 0 || write(fd, "1\n", 2) != 2)
-		rc = err_set(err, errno, "/proc/sys/net/ipv4/ip_forward");
+	if (fd >= 0 && write(fd, "1\n", 2) == 2) {
+		close(fd);
+		return 0;
+	}
+	e = errno;
 	if (fd >= 0)
 		close(fd);
-	return rc;
+	/* (A read-only /proc/sys, as in a container, with it on is fine.) */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
+		if (read(fd, &on, 1) != 1)
+			on = 0;
+		close(fd);
+	}
+	return on == '1' ? 0 : err_set(err, e, "%s", path);
 }
 
 /* Masquerade (nft.h) for each md network whose bridge is there now,
