@@ -213,8 +213,9 @@ int net_attach(struct store *s, const struct netconf *nc, const char *id,
 	veth_name(id, host);
 	if (nl_open(&nl, err) < 0)
 		return -1;
-	/* (md-run made the bridge already, and said if there is no NAT: one
-	 * made here is one someone deleted meanwhile.) */
+	/* (md-run made the bridge already, and said if there is no NAT;
+	 * one made here, silently, is one gone since: a reboot before
+	 * md-start or a restart, or md-network prune meanwhile.) */
 	if ((br = bridge(&nl, nc, &made, err)) < 0 ||
 	    (made && nat_made(s, nc, err) < 0) ||
 	    nl_veth_add(&nl, host, "eth0", netns_fd, err) < 0)
@@ -514,8 +515,8 @@ int net_bridge_down(const struct netconf *nc, struct md_err *err)
 	return rc;
 }
 
-/* 1 if a container that is not exited uses network name (0 if none,
- * -1 failed). */
+/* 1 if a running (or paused, restarting) container uses network name,
+ * 0 if none, -1 failed. */
 static int in_use(struct store *s, const char *name, struct md_err *err)
 {
 	struct container *list;

@@ -63,10 +63,10 @@ int net_create(struct store *s, const char *name, const char *subnet,
 int net_list(struct store *s, struct netconf **list, size_t *n,
 	     struct md_err *err);
 /* Removes a user network, its masquerade rule and its bridge. Refused
- * while a container that is not exited uses it. */
+ * while a running (or paused, restarting) container uses it. */
 int net_remove(struct store *s, const char *name, struct md_err *err);
-/* md-network prune: deletes md0 and its rule, unless a container that
- * is not exited uses it ("bridge" stays a network: md0 is made again on
+/* md-network prune: deletes md0 and its rule, unless a running (or
+ * paused, restarting) container uses it ("bridge" stays a network: md0 is made again on
  * its next use). 1 deleted, 0 in use. */
 int net_default_down(struct store *s, struct md_err *err);
 /* Deletes nc's bridge (if it is there). */
