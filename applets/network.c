@@ -1,6 +1,9 @@
-/* md-network: user networks (create, ls, inspect, rm, prune); see net.h. */
+/* md-network: user networks (create, ls, inspect, rm, prune), and
+ * containers connected to more of them (connect, disconnect); see net.h,
+ * names.h. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +12,7 @@
 #include "applet.h"
 #include "container.h"
 #include "ini.h"
+#include "names.h"
 #include "net.h"
 #include "sha256.h"
 #include "table.h"
@@ -28,12 +32,18 @@ const char network_usage[] =
 "  rm NAME...          Remove networks no running container uses\n"
 "                      (alias: remove)\n"
 "  prune [-f]          Remove every network no running container uses\n"
+"  connect [--alias NAME]... NETWORK CONTAINER\n"
+"                      Connect a container to a network (ethN), now if it\n"
+"                      runs, and at each start\n"
+"  disconnect [-f] NETWORK CONTAINER\n"
+"                      Disconnect a container from a network it was\n"
+"                      connected to\n"
 "\n"
 "Options:\n"
 "      --root DIR      State directory (default $MD_ROOT or /var/lib/md)\n"
 "  -h, --help          Print this help\n";
 
-enum { O_SUBNET = 0x100, O_GATEWAY, O_NOTRUNC };
+enum { O_SUBNET = 0x100, O_GATEWAY, O_NOTRUNC, O_ALIAS };
 
 /* A predefined network's ID: stable, from its name. */
 static void predefined_id(const char *name, char out[65])
@@ -150,11 +160,14 @@ static void members(struct store *s, const char *name, char *out, size_t len)
 	if (container_list(s, &list, &n, &err) < 0)
 		return;
 	for (size_t i = 0; i < n && at < len; i++)
-		if (!strcmp(list[i].network, name) && container_live(&list[i]))
+		if (names_on(&list[i], name) && container_live(&list[i]))
 			at += snprintf(out + at, len - at, "%s%s", at ? " " : "",
 				       list[i].name);
 	container_list_free(list, n);
 }
+
+/* (conn_apply's store: container_update passes only its arg.) */
+static struct store *s_cur;
 
 static int inspect(int argc, char **argv, struct store *s)
 {
@@ -274,20 +287,167 @@ static int prune(int argc, char **argv, struct store *s)
 	return 0;
 }
 
+/* ---- connect, disconnect ---- */
+
+struct conn {
+	const struct netconf *nc;
+	const char *aliases;	/* connect's; NULL: disconnect */
+	int force;
+	struct endpoint ep;	/* out: the endpoint made or removed */
+};
+
+/* Under the container's lock: c connected, and attached if it runs. The
+ * container cannot end meanwhile: its monitor records an end under this
+ * lock, and takes the address back then (container_net_release). */
+static int conn_apply(struct container *c, void *arg, struct md_err *err)
+{
+	struct conn *k = arg;
+	struct endpoint ep[ENDPOINTS_MAX + 1];
+	size_t n = endpoints_parse(c->connected, ep), i;
+	const char *net = k->nc->name;
+	unsigned used = 0;
+	char *str;
+
+	for (i = 0; i < n && strcmp(ep[i].net, net); i++)
+		used |= 1u << ep[i].idx;
+	if (k->aliases) {
+		if (!strcmp(c->network, "host") || !strcmp(c->network, "none"))
+			return err_set(err, 0, "container cannot be connected to "
+				       "multiple networks with one of the networks "
+				       "in %s mode", c->network);
+		if (!strcmp(c->network, net) || i < n)
+			return err_set(err, 0, "endpoint with name %s already "
+				       "exists in network %s", c->name, net);
+		if (n == ENDPOINTS_MAX)
+			return err_set(err, 0, "container %s is on too many networks", c->name);
+		memset(&k->ep, 0, sizeof(k->ep));
+		snprintf(k->ep.net, sizeof(k->ep.net), "%s", net);
+		snprintf(k->ep.aliases, sizeof(k->ep.aliases), "%s", k->aliases);
+		for (k->ep.idx = 1; used & (1u << k->ep.idx); k->ep.idx++)
+			;
+		if (c->status == CONTAINER_RUNNING && container_alive(c)) {
+			char path[64];
+			uint32_t addr;
+			int ns, rc;
+			snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)c->pid);
+			if (ipam_alloc(s_cur, net, &k->nc->sn, c->id, &addr, err) < 0)
+				return -1;
+			ns = open(path, O_RDONLY | O_CLOEXEC);
+			rc = ns < 0 ? err_set(err, errno, "%s", path) :
+			     net_attach_more(k->nc, c->id, ns, k->ep.idx, addr, err);
+			if (ns >= 0)
+				close(ns);
+			if (rc < 0) {
+				struct md_err e2;
+				ipam_release(s_cur, net, c->id, &e2);
+				net_detach_more(c->id, k->ep.idx, &e2);
+				return -1;
+			}
+			ip4_format(addr, k->ep.ip, sizeof(k->ep.ip));
+		}
+		ep[n++] = k->ep;
+	} else {
+		if (i == n)
+			return err_set(err, 0, "container %s is not connected to "
+				       "network %s%s", c->name, net, strcmp(c->network, net) ?
+				       "" : " (md: only md-network connect's networks "
+				       "can be disconnected)");
+		k->ep = ep[i];
+		ep[i] = ep[--n];
+		if (k->ep.ip[0]) {
+			struct md_err e2;
+			if (net_detach_more(c->id, k->ep.idx, err) < 0 && !k->force)
+				return -1;
+			ipam_release(s_cur, net, c->id, &e2);
+		}
+	}
+	if (!(str = endpoints_format(ep, n)))
+		return err_set(err, ENOMEM, "networks");
+	free(c->connected);
+	c->connected = str;
+	return 0;
+}
+
+static int conn(int argc, char **argv, struct store *s, int disconnect)
+{
+	static const struct option lo[] = {
+		{ "alias", required_argument, 0, O_ALIAS },
+		{ "force", no_argument, 0, 'f' },
+		APPLET_LONGOPTS, { 0 } };
+	struct conn k = { 0 };
+	char aliases[256] = "", id[CONTAINER_ID_LEN + 1];
+	struct container c;
+	struct netconf nc;
+	struct md_err err;
+	int opt;
+
+	while ((opt = applet_getopt(argc, argv, disconnect ? "fh" : "h", lo)) != -1) {
+		if (opt == 'f' && disconnect) {
+			k.force = 1;
+		} else if (opt == O_ALIAS && !disconnect) {
+			if (names_check_alias(optarg, &err) < 0)
+				return applet_fail(&err);
+			if (strlen(aliases) + strlen(optarg) + 2 > sizeof(aliases))
+				return applet_failf("too many aliases");
+			if (aliases[0])
+				strcat(aliases, ",");
+			strcat(aliases, optarg);
+		} else {
+			return 125;
+		}
+	}
+	if (argc - optind != 2)
+		return applet_usage_error("\"%s\" requires exactly 2 arguments",
+					  disconnect ? "disconnect" : "connect");
+	if (store_open(s, STORE_WRITE, &err) < 0)
+		return applet_fail(&err);
+	if (!strcmp(argv[optind], "host") || !strcmp(argv[optind], "none"))
+		return applet_failf("container cannot be disconnected from host "
+				    "network or connected to host network");
+	if (net_lookup(s, argv[optind], &nc, &err) < 0 ||
+	    container_resolve(s, argv[optind + 1], id, &err) < 0)
+		return applet_fail(&err), 1;
+	if (aliases[0] && net_predefined(nc.name))
+		return applet_failf("network-scoped alias is supported only for "
+				    "containers in user defined networks");
+	k.nc = &nc;
+	k.aliases = disconnect ? NULL : aliases;
+	s_cur = s;
+	if (container_update(s, id, &c, conn_apply, &k, 1, &err) < 0)
+		return applet_fail(&err), 1;
+	/* (Outside the container's lock: names.h's lock is taken under
+	 * none.) */
+	if (k.ep.ip[0])
+		names_update(s, &c, nc.name, k.ep.ip, disconnect ? NULL : aliases);
+	container_free(&c);
+	return 0;
+}
+
+static int connect_(int argc, char **argv, struct store *s)
+{
+	return conn(argc, argv, s, 0);
+}
+
+static int disconnect(int argc, char **argv, struct store *s)
+{
+	return conn(argc, argv, s, 1);
+}
+
 int network_main(int argc, char **argv)
 {
 	static const struct { const char *name; int (*fn)(int, char **, struct store *); }
 	cmds[] = { { "create", create }, { "ls", list }, { "list", list },
 		   { "inspect", inspect }, { "rm", remove_ }, { "remove", remove_ },
-		   { "prune", prune } };
+		   { "prune", prune }, { "connect", connect_ },
+		   { "disconnect", disconnect } };
 	struct store s = { .fd = -1 };
 
 	if (argc < 2 || argv[1][0] == '-') {
 		static const struct option lo[] = { APPLET_LONGOPTS, { 0 } };
 		while (applet_getopt(argc, argv, "h", lo) != -1)
 			return 125;
-		return applet_usage_error("requires a command: create, ls, inspect, rm "
-					  "or prune");
+		return applet_usage_error("requires a command: create, ls, inspect, rm, "
+					  "prune, connect or disconnect");
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++)
 		if (!strcmp(argv[1], cmds[i].name))

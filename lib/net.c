@@ -17,6 +17,7 @@
 #include "container.h"
 #include "ini.h"
 #include "lock.h"
+#include "names.h"
 #include "netlink.h"
 #include "util.h"
 
@@ -100,18 +101,62 @@ int net_detach(const char *id, struct md_err *err)
 	return rc;
 }
 
+/* md-network connect's: "vx", 11 digits of the ID, the index (never
+ * one of veth_name's). */
+static void more_names(const char *id, int idx, char host[16], char eth[16])
+{
+	snprintf(host, 16, "vx%.11s%d", id, idx);
+	snprintf(eth, 16, "eth%d", idx);
+}
+
+int net_detach_more(const char *id, int idx, struct md_err *err)
+{
+	char host[16], eth[16];
+	struct nl nl;
+	int vh, rc = 0;
+
+	more_names(id, idx, host, eth);
+	if (nl_open(&nl, err) < 0)
+		return -1;
+	if ((vh = nl_link_index(&nl, host, err)) < 0 ||
+	    (vh > 0 && nl_link_del(&nl, vh, err) < 0 && err->errnum != ENODEV))
+		rc = -1;
+	nl_close(&nl);
+	return rc;
+}
+
+static int attach(const struct netconf *nc, const char *host, const char *ethn,
+		  int netns_fd, uint32_t addr, struct md_err *err);
+
 int net_attach(const struct netconf *nc, const char *id, int netns_fd,
 	       uint32_t addr, struct md_err *err)
 {
 	char host[16];
+
+	veth_name(id, host);
+	return attach(nc, host, "eth0", netns_fd, addr, err);
+}
+
+int net_attach_more(const struct netconf *nc, const char *id, int netns_fd,
+		    int idx, uint32_t addr, struct md_err *err)
+{
+	char host[16], eth[16];
+
+	more_names(id, idx, host, eth);
+	return attach(nc, host, eth, netns_fd, addr, err);
+}
+
+/* eth0 (with the default route) or another. */
+static int attach(const struct netconf *nc, const char *host, const char *ethn,
+		  int netns_fd, uint32_t addr, struct md_err *err)
+{
 	struct nl nl, in = { .fd = -1 };
 	int br, vh, eth, rc = -1;
 
-	veth_name(id, host);
 	if (nl_open(&nl, err) < 0)
 		return -1;
 	if ((br = bridge(&nl, nc, err)) < 0 ||
-	    nl_veth_add(&nl, host, "eth0", netns_fd, err) < 0)
+	    nl_veth_add(&nl, host, ethn, netns_fd, err) < 0)
 		goto out;
 	if ((vh = nl_link_index(&nl, host, err)) <= 0) {
 		if (!vh)
@@ -123,15 +168,15 @@ int net_attach(const struct netconf *nc, const char *id, int netns_fd,
 	/* Inside: eth0 up with its address, the default route. (lo is up
 	 * already: the container's first process did that.) */
 	if (nl_open_in(&in, netns_fd, err) < 0 ||
-	    (eth = nl_link_index(&in, "eth0", err)) < 0)
+	    (eth = nl_link_index(&in, ethn, err)) < 0)
 		goto out;
 	if (!eth) {
-		err_set(err, ENODEV, "eth0");
+		err_set(err, ENODEV, "%s", ethn);
 		goto out;
 	}
 	if (nl_link_set(&in, eth, 0, NULL, 1, err) < 0 ||
 	    nl_addr4_add(&in, eth, addr, nc->sn.prefix, err) < 0 ||
-	    nl_route4_default(&in, nc->sn.gw, err) < 0)
+	    (!strcmp(ethn, "eth0") && nl_route4_default(&in, nc->sn.gw, err) < 0))
 		goto out;
 	rc = 0;
 out:
@@ -424,7 +469,7 @@ int net_remove(struct store *s, const char *name, struct md_err *err)
 	if (container_list(s, &list, &n, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++)
-		busy |= !strcmp(list[i].network, name) && container_live(&list[i]);
+		busy |= names_on(&list[i], name) && container_live(&list[i]);
 	container_list_free(list, n);
 	if (busy)
 		return err_set(err, 0, "error while removing network: network %s "

@@ -68,6 +68,18 @@ int net_bridge_up(const struct netconf *nc, struct md_err *err);
 int net_attach(const struct netconf *nc, const char *id, int netns_fd,
 	       uint32_t addr, struct md_err *err);
 
+/* md-network connect's: eth<idx> (1..8), its host end vx + 11 digits
+ * of the ID + idx; no route. */
+int net_attach_more(const struct netconf *nc, const char *id, int netns_fd,
+		    int idx, uint32_t addr, struct md_err *err);
+int net_detach_more(const char *id, int idx, struct md_err *err);
+/* An md-network connect's network at a start (run_spec.more). */
+struct net_more {
+	struct netconf nc;
+	uint32_t addr;
+	int idx;
+};
+
 /* Deletes the container's host end (and so its eth0), if it is still
  * there: the kernel would, once its network namespace is freed, but
  * that comes later, from a work queue. */
