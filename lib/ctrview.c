@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "names.h"
 #include "util.h"
 
 /* "2 minutes" since the RFC 3339 time t, as of now (Go's HumanDuration
@@ -275,6 +276,8 @@ void ctr_inspect_doc(struct tv *t, const struct container *c,
 	int live = c->status == CONTAINER_RUNNING || c->status == CONTAINER_PAUSED ||
 		   c->status == CONTAINER_RESTARTING;
 	char name[sizeof(c->name) + 1];
+	struct endpoint ep[ENDPOINTS_MAX];
+	size_t n;
 
 	tv_map(t, NULL, 0);
 	tv_str(t, "Id", c->id);
@@ -345,6 +348,13 @@ void ctr_inspect_doc(struct tv *t, const struct container *c,
 	tv_map(t, c->network, 0);
 	tv_str(t, "IPAddress", c->ip);
 	tv_end(t);
+	/* (md-network connect's) */
+	n = endpoints_parse(c->connected, ep);
+	for (size_t i = 0; i < n; i++) {
+		tv_map(t, ep[i].net, 0);
+		tv_str(t, "IPAddress", ep[i].ip);
+		tv_end(t);
+	}
 	tv_end(t);
 	tv_end(t);
 	tv_end(t);

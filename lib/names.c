@@ -336,7 +336,7 @@ static int update(struct store *s, const struct container *c, const char *net,
 
 	if (!user_net(net))
 		return 0;
-	if ((lock = lock_at(s->fd, "networks/names.lock", LOCK_EX, err)) < 0)
+	if ((lock = lock_at(s->fd, "names.lock", LOCK_EX, err)) < 0)
 		return -1;
 	if (aliases)
 		member_line(c, ip, aliases, line);

@@ -10,7 +10,7 @@
  * the list of its running members:
  *
  *   networks/NAME/members   "ID IP HOSTIP HOSTNAME NAME [ALIAS...]"
- *   networks/names.lock     held while members files and hosts files
+ *   names.lock              held while members files and hosts files
  *                           are written (one for all networks: a
  *                           container's hosts file says all of its
  *                           networks)
