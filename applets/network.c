@@ -347,11 +347,13 @@ static int conn_apply(struct container *c, void *arg, struct md_err *err)
 		}
 		ep[n++] = k->ep;
 	} else {
+		if (i == n && !strcmp(c->network, net))
+			return err_set(err, 0, "container %s was run on network %s: "
+				       "md disconnects only from networks it was "
+				       "connected to", c->name, net);
 		if (i == n)
 			return err_set(err, 0, "container %s is not connected to "
-				       "network %s%s", c->name, net, strcmp(c->network, net) ?
-				       "" : " (md: only md-network connect's networks "
-				       "can be disconnected)");
+				       "network %s", c->name, net);
 		k->ep = ep[i];
 		ep[i] = ep[--n];
 		if (k->ep.ip[0]) {
@@ -403,7 +405,7 @@ static int conn(int argc, char **argv, struct store *s, int disconnect)
 		return applet_fail(&err);
 	if (!strcmp(argv[optind], "host") || !strcmp(argv[optind], "none"))
 		return applet_failf("container cannot be disconnected from host "
-				    "network or connected to host network");
+				    "network or connected to host network"), 1;
 	if (net_lookup(s, argv[optind], &nc, &err) < 0 ||
 	    container_resolve(s, argv[optind + 1], id, &err) < 0)
 		return applet_fail(&err), 1;

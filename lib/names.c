@@ -266,7 +266,8 @@ static int hosts_write(struct store *s, const char *id, const char *base,
 		char hostip[64] = "-", hostname[64] = "-";
 		struct etc_files e;
 		sscanf(host, "%63s %63s", hostip, hostname);
-		spec_hosts(&e, hostname, strcmp(hostip, "-") ? hostip : "");
+		spec_hosts(&e, strcmp(hostname, "-") ? hostname : "",
+			   strcmp(hostip, "-") ? hostip : "");
 		base = e.hosts;
 		/* (a text of its own: e goes out of scope) */
 		if (!(base = strdup(base)))
