@@ -33,11 +33,9 @@ const char network_usage[] =
 "                      (alias: remove)\n"
 "  prune [-f]          Remove every network no running container uses\n"
 "  connect [--alias NAME]... NETWORK CONTAINER\n"
-"                      Connect a container to a network (ethN), now if it\n"
-"                      runs, and at each start\n"
+"                      Connect a container to a network (eth1...)\n"
 "  disconnect [-f] NETWORK CONTAINER\n"
-"                      Disconnect a container from a network it was\n"
-"                      connected to\n"
+"                      Undo a connect\n"
 "\n"
 "Options:\n"
 "      --root DIR      State directory (default $MD_ROOT or /var/lib/md)\n"
@@ -319,7 +317,7 @@ static int conn_apply(struct container *c, void *arg, struct md_err *err)
 			return err_set(err, 0, "endpoint with name %s already "
 				       "exists in network %s", c->name, net);
 		if (n == ENDPOINTS_MAX)
-			return err_set(err, 0, "container %s is on too many networks", c->name);
+			return err_set(err, 0, "too many networks");
 		memset(&k->ep, 0, sizeof(k->ep));
 		snprintf(k->ep.net, sizeof(k->ep.net), "%s", net);
 		snprintf(k->ep.aliases, sizeof(k->ep.aliases), "%s", k->aliases);
@@ -349,8 +347,7 @@ static int conn_apply(struct container *c, void *arg, struct md_err *err)
 	} else {
 		if (i == n && !strcmp(c->network, net))
 			return err_set(err, 0, "container %s was run on network %s: "
-				       "md disconnects only from networks it was "
-				       "connected to", c->name, net);
+				       "md cannot disconnect it", c->name, net);
 		if (i == n)
 			return err_set(err, 0, "container %s is not connected to "
 				       "network %s", c->name, net);
@@ -387,13 +384,8 @@ static int conn(int argc, char **argv, struct store *s, int disconnect)
 		if (opt == 'f' && disconnect) {
 			k.force = 1;
 		} else if (opt == O_ALIAS && !disconnect) {
-			if (names_check_alias(optarg, &err) < 0)
+			if (names_add_alias(aliases, optarg, &err) < 0)
 				return applet_fail(&err);
-			if (strlen(aliases) + strlen(optarg) + 2 > sizeof(aliases))
-				return applet_failf("too many aliases");
-			if (aliases[0])
-				strcat(aliases, ",");
-			strcat(aliases, optarg);
 		} else {
 			return 125;
 		}

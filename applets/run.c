@@ -164,13 +164,8 @@ static int parse_opts(int argc, char **argv, struct opts *o, struct container *c
 		case O_ENTRYPOINT: o->entrypoint = optarg; break;
 		case O_NETWORK: o->network = optarg; break;
 		case O_ALIAS:
-			if (names_check_alias(optarg, &err) < 0)
+			if (names_add_alias(c->aliases, optarg, &err) < 0)
 				return applet_fail(&err);
-			if (strlen(c->aliases) + strlen(optarg) + 2 > sizeof(c->aliases))
-				return applet_failf("too many network aliases");
-			if (c->aliases[0])
-				strcat(c->aliases, ",");
-			strcat(c->aliases, optarg);
 			break;
 		case O_CAPADD:
 			if (caps_change_add(&o->caps, optarg, &err) < 0)

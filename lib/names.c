@@ -71,17 +71,17 @@ int names_on(const struct container *c, const char *net)
 	return !strcmp(c->network, net);
 }
 
-int names_check_alias(const char *alias, struct md_err *err)
+int names_add_alias(char list[256], const char *alias, struct md_err *err)
 {
-	size_t n = strlen(alias);
-
 	/* (As a network's name: nothing a hosts file or md's lists would
 	 * read as a separator.) */
-	if (!n || n >= 64 || !isalnum((unsigned char)alias[0]) ||
-	    strspn(alias, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			  "0123456789_.-") != n)
-		return err_set(err, 0, "invalid network alias \"%s\": only "
-			       "[a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", alias);
+	if (net_name_check("network alias", alias, err) < 0)
+		return -1;
+	if (strlen(list) + strlen(alias) + 2 > 256)
+		return err_set(err, 0, "too many network aliases");
+	if (*list)
+		strcat(list, ",");
+	strcat(list, alias);
 	return 0;
 }
 
@@ -197,6 +197,7 @@ static void network_lines(struct store *s, const char *id, struct text *t,
 			  char host[128])
 {
 	int dfd = openat(s->fd, "networks", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	char needle[CONTAINER_ID_LEN + 3];
 	struct dirent *de;
 	DIR *d;
 
@@ -205,17 +206,16 @@ static void network_lines(struct store *s, const char *id, struct text *t,
 			close(dfd);
 		return;
 	}
+	snprintf(needle, sizeof(needle), "\n%s ", id);
 	while ((de = readdir(d))) {
 		char *buf, *p, *mid, *mip, *rest;
-		int member = 0;
 		if (!user_net(de->d_name) || !(buf = members_read(s, de->d_name)))
 			continue;
-		for (p = buf; !member && next_line(&p, &mid, &mip, &rest);)
-			member = !strcmp(mid, id);
-		/* (next_line cut the text: read again for the lines) */
-		free(buf);
-		if (!member || !(buf = members_read(s, de->d_name)))
+		/* (an ID begins a line) */
+		if (strncmp(buf, needle + 1, CONTAINER_ID_LEN + 1) && !strstr(buf, needle)) {
+			free(buf);
 			continue;
+		}
 		put(t, "# network ");
 		put(t, de->d_name);
 		put(t, "\n");
@@ -258,22 +258,17 @@ static int hosts_write(struct store *s, const char *id, const char *base,
 {
 	struct text t = { 0 };
 	char host[128] = "", path[128];
+	struct etc_files e;
 	int fd, rc = 0;
 
 	snprintf(path, sizeof(path), "containers/%s/hosts", id);
 	network_lines(s, id, &t, host);
 	if (!base) {
 		char hostip[64] = "-", hostname[64] = "-";
-		struct etc_files e;
 		sscanf(host, "%63s %63s", hostip, hostname);
 		spec_hosts(&e, strcmp(hostname, "-") ? hostname : "",
 			   strcmp(hostip, "-") ? hostip : "");
 		base = e.hosts;
-		/* (a text of its own: e goes out of scope) */
-		if (!(base = strdup(base)))
-			t.oom = 1;
-	} else if (!(base = strdup(base))) {
-		t.oom = 1;
 	}
 	fd = openat(s->fd, path, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC |
 		    (create ? O_CREAT : 0), 0644);
@@ -294,7 +289,6 @@ static int hosts_write(struct store *s, const char *id, const char *base,
 	}
 	if (fd >= 0)
 		close(fd);
-	free((char *)base);
 	free(t.p);
 	return rc;
 }

@@ -51,8 +51,9 @@ char *endpoints_format(const struct endpoint *ep, size_t n);
 
 /* c is on net: its first or a connected one. */
 int names_on(const struct container *c, const char *net);
-/* "a,b": each a valid alias (as a network name); 0 or an error. */
-int names_check_alias(const char *alias, struct md_err *err);
+/* Appends alias, checked (as a network's name), to the ","-joined
+ * list. */
+int names_add_alias(char list[256], const char *alias, struct md_err *err);
 
 /* At a start, its address(es) given, before its root is made: writes
  * c's hosts file (base: the text spec_etc_files made) into

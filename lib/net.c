@@ -85,13 +85,12 @@ static void veth_name(const char *id, char out[16])
 	snprintf(out, 16, "veth%.11s", id);
 }
 
-int net_detach(const char *id, struct md_err *err)
+/* Deletes the link host (none: not an error). */
+static int link_del(const char *host, struct md_err *err)
 {
-	char host[16];
 	struct nl nl;
 	int vh, rc = 0;
 
-	veth_name(id, host);
 	if (nl_open(&nl, err) < 0)
 		return -1;
 	if ((vh = nl_link_index(&nl, host, err)) < 0 ||
@@ -99,6 +98,14 @@ int net_detach(const char *id, struct md_err *err)
 		rc = -1;
 	nl_close(&nl);
 	return rc;
+}
+
+int net_detach(const char *id, struct md_err *err)
+{
+	char host[16];
+
+	veth_name(id, host);
+	return link_del(host, err);
 }
 
 /* md-network connect's: "vx", 11 digits of the ID, the index (never
@@ -112,17 +119,9 @@ static void more_names(const char *id, int idx, char host[16], char eth[16])
 int net_detach_more(const char *id, int idx, struct md_err *err)
 {
 	char host[16], eth[16];
-	struct nl nl;
-	int vh, rc = 0;
 
 	more_names(id, idx, host, eth);
-	if (nl_open(&nl, err) < 0)
-		return -1;
-	if ((vh = nl_link_index(&nl, host, err)) < 0 ||
-	    (vh > 0 && nl_link_del(&nl, vh, err) < 0 && err->errnum != ENODEV))
-		rc = -1;
-	nl_close(&nl);
-	return rc;
+	return link_del(host, err);
 }
 
 static int attach(const struct netconf *nc, const char *host, const char *ethn,
@@ -194,15 +193,15 @@ int net_predefined(const char *name)
 	return !strcmp(name, "bridge") || !strcmp(name, "host") || !strcmp(name, "none");
 }
 
-static int name_ok(const char *name, struct md_err *err)
+int net_name_check(const char *what, const char *name, struct md_err *err)
 {
 	size_t n = strlen(name);
 
 	if (!n || n >= 64 || !isalnum((unsigned char)name[0]) ||
 	    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 			 "0123456789_.-") != n)
-		return err_set(err, 0, "invalid network name \"%s\": only "
-			       "[a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", name);
+		return err_set(err, 0, "invalid %s \"%s\": only "
+			       "[a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", what, name);
 	return 0;
 }
 
@@ -261,7 +260,7 @@ int net_lookup(struct store *s, const char *name, struct netconf *nc,
 		return net_default(nc, err);
 	if (net_predefined(name))
 		return err_set(err, EINVAL, "network %s has no bridge", name);
-	if (name_ok(name, err) < 0)
+	if (net_name_check("network name", name, err) < 0)
 		return err_set(err, 0, "network %s not found", name);
 	return load_user(s, name, nc, err);
 }
@@ -383,7 +382,7 @@ int net_create(struct store *s, const char *name, const char *subnet,
 
 	if (net_predefined(name))
 		return err_set(err, 0, "%s is a pre-defined network and cannot be created", name);
-	if (name_ok(name, err) < 0)
+	if (net_name_check("network name", name, err) < 0)
 		return -1;
 	if (mkdir_p_at(s->fd, "networks", 0700) < 0)
 		return err_set(err, errno, "networks");
@@ -460,7 +459,7 @@ int net_remove(struct store *s, const char *name, struct md_err *err)
 	if (net_predefined(name))
 		return err_set(err, 0, "%s is a pre-defined network and cannot "
 			       "be removed", name);
-	if (name_ok(name, err) < 0)
+	if (net_name_check("network name", name, err) < 0)
 		return err_set(err, 0, "network %s not found", name);
 	if ((lock = lock_at(s->fd, "networks.lock", LOCK_EX, err)) < 0)
 		return err->errnum == ENOENT ? err_set(err, 0, "network %s not found", name) : -1;

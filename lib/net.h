@@ -59,6 +59,9 @@ int net_list(struct store *s, struct netconf **list, size_t *n,
 int net_remove(struct store *s, const char *name, struct md_err *err);
 /* Deletes nc's bridge (if it is there). */
 int net_bridge_down(const struct netconf *nc, struct md_err *err);
+/* A network's name or alias: [a-zA-Z0-9][a-zA-Z0-9_.-]*, under 64
+ * characters (what says which in the error). */
+int net_name_check(const char *what, const char *name, struct md_err *err);
 /* 1 if name is bridge, host or none. */
 int net_predefined(const char *name);
 /* Makes the bridge if it is missing, with its address, up. */
