@@ -398,8 +398,14 @@ static int conn(int argc, char **argv, struct store *s, int disconnect)
 	if (!strcmp(argv[optind], "host") || !strcmp(argv[optind], "none"))
 		return applet_failf("container cannot be disconnected from host "
 				    "network or connected to host network"), 1;
-	if (net_lookup(s, argv[optind], &nc, &err) < 0 ||
-	    container_resolve(s, argv[optind + 1], id, &err) < 0)
+	/* (disconnect -f: from a network removed meanwhile too) */
+	if (net_lookup(s, argv[optind], &nc, &err) < 0) {
+		if (!k.force || strlen(argv[optind]) >= sizeof(nc.name))
+			return applet_fail(&err), 1;
+		memset(&nc, 0, sizeof(nc));
+		strcpy(nc.name, argv[optind]);
+	}
+	if (container_resolve(s, argv[optind + 1], id, &err) < 0)
 		return applet_fail(&err), 1;
 	if (aliases[0] && net_predefined(nc.name))
 		return applet_failf("network-scoped alias is supported only for "

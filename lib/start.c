@@ -74,22 +74,26 @@ static int more_networks(struct start *st, struct md_err *err)
 	struct endpoint ep[ENDPOINTS_MAX];
 	size_t n = endpoints_parse(st->c.connected, ep);
 	char *str;
+	int rc = 0;
 
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n && rc == 0; i++) {
 		struct net_more *m = &st->more[i];
 		if (net_lookup(&st->s, ep[i].net, &m->nc, err) < 0 ||
-		    ipam_alloc(&st->s, m->nc.name, &m->nc.sn, st->c.id, &m->addr, err) < 0)
-			return -1;
+		    ipam_alloc(&st->s, m->nc.name, &m->nc.sn, st->c.id, &m->addr, err) < 0) {
+			rc = -1;
+			break;
+		}
 		m->idx = ep[i].idx;
 		ip4_format(m->addr, ep[i].ip, sizeof(ep[i].ip));
 		st->r.nmore = i + 1;
 	}
 	st->r.more = st->more;
+	/* (Also after a failure: what was given is given back from there.) */
 	if (!(str = endpoints_format(ep, n)))
 		return err_set(err, ENOMEM, "networks");
 	free(st->c.connected);
 	st->c.connected = str;
-	return 0;
+	return rc;
 }
 
 /* The run_spec of st->c, as md-run made it. */
