@@ -493,12 +493,13 @@ void container_net_release(struct store *s, struct container *c)
 	container_net_release_more(s, c);
 }
 
-void container_net_release_more(struct store *s, struct container *c)
+/* Gives c's addresses on its connected networks back, and takes its
+ * names out there (s NULL: neither); ep: its endpoints, without them.
+ * 1 if there were any. */
+static int release_more(struct store *s, const struct container *c,
+			struct endpoint *ep, size_t n)
 {
-	struct endpoint ep[ENDPOINTS_MAX];
-	size_t n = endpoints_parse(c->connected, ep);
 	struct md_err e2;
-	char *str;
 	int done = 0;
 
 	for (size_t i = 0; i < n; i++)
@@ -509,7 +510,16 @@ void container_net_release_more(struct store *s, struct container *c)
 				ep[i].ip[0] = 0;
 			done = 1;
 		}
-	if (done && (str = endpoints_format(ep, n))) {
+	return done;
+}
+
+void container_net_release_more(struct store *s, struct container *c)
+{
+	struct endpoint ep[ENDPOINTS_MAX];
+	size_t n = endpoints_parse(c->connected, ep);
+	char *str;
+
+	if (release_more(s, c, ep, n) && (str = endpoints_format(ep, n))) {
 		free(c->connected);
 		c->connected = str;
 	}
@@ -521,6 +531,7 @@ int container_remove(struct store *s, const struct container *c,
 {
 	const char *id = c->id;
 	char dir[128], tmp[128];
+	struct endpoint ep[ENDPOINTS_MAX];
 	int rm, rc;
 
 	snprintf(dir, sizeof(dir), "containers/%s", id);
@@ -540,7 +551,7 @@ int container_remove(struct store *s, const struct container *c,
 		names_update(s, c, c->network, c->ip, NULL);
 		ipam_release(s, c->network, c->id, &e2);
 	}
-	container_net_release_more(s, (struct container *)c);
+	release_more(s, c, ep, endpoints_parse(c->connected, ep));
 	name_release(s, c->name, id);
 	/* Out of sight first, so that a crash never leaves half of one. */
 	if (renameat(s->fd, dir, s->fd, tmp) < 0) {
