@@ -350,7 +350,7 @@ static int conn_apply(struct container *c, void *arg, struct md_err *err)
 				       "md cannot disconnect it", c->name, net);
 		if (i == n)
 			return err_set(err, 0, "container %s is not connected to "
-				       "network %s", c->name, net);
+				       "network %s", c->id, net);
 		k->ep = ep[i];
 		ep[i] = ep[--n];
 		if (k->ep.ip[0]) {
