@@ -220,9 +220,9 @@ static void network_lines(struct store *s, const char *id, struct text *t,
 		put(t, de->d_name);
 		put(t, "\n");
 		for (p = buf; next_line(&p, &mid, &mip, &rest);) {
-			char *names = strchr(rest, ' '), *hn, shortid[16];
+			char *hn, *names, shortid[16];
 			/* rest: "HOSTIP HOSTNAME NAME [ALIAS...]" */
-			if (!names || !(hn = names + 1) || !(names = strchr(hn, ' ')))
+			if (!(hn = strchr(rest, ' ')) || !(names = strchr(++hn, ' ')))
 				continue;
 			*names++ = 0;
 			if (!strcmp(mid, id))
