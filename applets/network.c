@@ -323,7 +323,8 @@ static int conn_apply(struct container *c, void *arg, struct md_err *err)
 		snprintf(k->ep.aliases, sizeof(k->ep.aliases), "%s", k->aliases);
 		for (k->ep.idx = 1; used & (1u << k->ep.idx); k->ep.idx++)
 			;
-		if (c->status == CONTAINER_RUNNING && container_alive(c)) {
+		if ((c->status == CONTAINER_RUNNING || c->status == CONTAINER_PAUSED) &&
+		    container_alive(c)) {
 			char path[64];
 			uint32_t addr;
 			int ns, rc;
