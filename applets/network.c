@@ -3,7 +3,6 @@
  * names.h. */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,9 +163,6 @@ static void members(struct store *s, const char *name, char *out, size_t len)
 	container_list_free(list, n);
 }
 
-/* (conn_apply's store: container_update passes only its arg.) */
-static struct store *s_cur;
-
 static int inspect(int argc, char **argv, struct store *s)
 {
 	static const struct option lo[] = { APPLET_LONGOPTS, { 0 } };
@@ -287,103 +283,20 @@ static int prune(int argc, char **argv, struct store *s)
 
 /* ---- connect, disconnect ---- */
 
-struct conn {
-	const struct netconf *nc;
-	const char *aliases;	/* connect's; NULL: disconnect */
-	int force;
-	struct endpoint ep;	/* out: the endpoint made or removed */
-};
-
-/* Under the container's lock: c connected, and attached if it runs. The
- * container cannot end meanwhile: its monitor records an end under this
- * lock, and takes the address back then (container_net_release). */
-static int conn_apply(struct container *c, void *arg, struct md_err *err)
-{
-	struct conn *k = arg;
-	struct endpoint ep[ENDPOINTS_MAX + 1];
-	size_t n = endpoints_parse(c->connected, ep), i;
-	const char *net = k->nc->name;
-	unsigned used = 0;
-	char *str;
-
-	for (i = 0; i < n && strcmp(ep[i].net, net); i++)
-		used |= 1u << ep[i].idx;
-	if (k->aliases) {
-		if (!strcmp(c->network, "host") || !strcmp(c->network, "none"))
-			return err_set(err, 0, "container cannot be connected to "
-				       "multiple networks with one of the networks "
-				       "in %s mode", c->network);
-		if (!strcmp(c->network, net) || i < n)
-			return err_set(err, 0, "endpoint with name %s already "
-				       "exists in network %s", c->name, net);
-		if (n == ENDPOINTS_MAX)
-			return err_set(err, 0, "too many networks");
-		memset(&k->ep, 0, sizeof(k->ep));
-		snprintf(k->ep.net, sizeof(k->ep.net), "%s", net);
-		snprintf(k->ep.aliases, sizeof(k->ep.aliases), "%s", k->aliases);
-		for (k->ep.idx = 1; used & (1u << k->ep.idx); k->ep.idx++)
-			;
-		if ((c->status == CONTAINER_RUNNING || c->status == CONTAINER_PAUSED) &&
-		    container_alive(c)) {
-			char path[64];
-			uint32_t addr;
-			int ns, rc;
-			snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)c->pid);
-			if (ipam_alloc(s_cur, net, &k->nc->sn, c->id, &addr, err) < 0)
-				return -1;
-			ns = open(path, O_RDONLY | O_CLOEXEC);
-			rc = ns < 0 ? err_set(err, errno, "%s", path) :
-			     net_attach_more(k->nc, c->id, ns, k->ep.idx, addr, err);
-			if (ns >= 0)
-				close(ns);
-			if (rc < 0) {
-				struct md_err e2;
-				ipam_release(s_cur, net, c->id, &e2);
-				net_detach_more(c->id, k->ep.idx, &e2);
-				return -1;
-			}
-			ip4_format(addr, k->ep.ip, sizeof(k->ep.ip));
-		}
-		ep[n++] = k->ep;
-	} else {
-		if (i == n && !strcmp(c->network, net))
-			return err_set(err, 0, "container %s was run on network %s: "
-				       "md cannot disconnect it", c->name, net);
-		if (i == n)
-			return err_set(err, 0, "container %s is not connected to "
-				       "network %s", c->id, net);
-		k->ep = ep[i];
-		ep[i] = ep[--n];
-		if (k->ep.ip[0]) {
-			struct md_err e2;
-			if (net_detach_more(c->id, k->ep.idx, err) < 0 && !k->force)
-				return -1;
-			ipam_release(s_cur, net, c->id, &e2);
-		}
-	}
-	if (!(str = endpoints_format(ep, n)))
-		return err_set(err, ENOMEM, "networks");
-	free(c->connected);
-	c->connected = str;
-	return 0;
-}
-
 static int conn(int argc, char **argv, struct store *s, int disconnect)
 {
 	static const struct option lo[] = {
 		{ "alias", required_argument, 0, O_ALIAS },
 		{ "force", no_argument, 0, 'f' },
 		APPLET_LONGOPTS, { 0 } };
-	struct conn k = { 0 };
 	char aliases[256] = "", id[CONTAINER_ID_LEN + 1];
-	struct container c;
 	struct netconf nc;
 	struct md_err err;
-	int opt;
+	int opt, force = 0;
 
 	while ((opt = applet_getopt(argc, argv, disconnect ? "fh" : "h", lo)) != -1) {
 		if (opt == 'f' && disconnect) {
-			k.force = 1;
+			force = 1;
 		} else if (opt == O_ALIAS && !disconnect) {
 			if (names_add_alias(aliases, optarg, &err) < 0)
 				return applet_fail(&err);
@@ -401,7 +314,7 @@ static int conn(int argc, char **argv, struct store *s, int disconnect)
 				    "network or connected to host network"), 1;
 	/* (disconnect -f: from a network removed meanwhile too) */
 	if (net_lookup(s, argv[optind], &nc, &err) < 0) {
-		if (!k.force || strlen(argv[optind]) >= sizeof(nc.name))
+		if (!force || strlen(argv[optind]) >= sizeof(nc.name))
 			return applet_fail(&err), 1;
 		memset(&nc, 0, sizeof(nc));
 		strcpy(nc.name, argv[optind]);
@@ -411,16 +324,8 @@ static int conn(int argc, char **argv, struct store *s, int disconnect)
 	if (aliases[0] && net_predefined(nc.name))
 		return applet_failf("network-scoped alias is supported only for "
 				    "containers in user defined networks");
-	k.nc = &nc;
-	k.aliases = disconnect ? NULL : aliases;
-	s_cur = s;
-	if (container_update(s, id, &c, conn_apply, &k, 1, &err) < 0)
+	if (names_connect(s, &nc, id, disconnect ? NULL : aliases, force, &err) < 0)
 		return applet_fail(&err), 1;
-	/* (Outside the container's lock: names.h's lock is taken under
-	 * none.) */
-	if (k.ep.ip[0])
-		names_update(s, &c, nc.name, k.ep.ip, disconnect ? NULL : aliases);
-	container_free(&c);
 	return 0;
 }
 

@@ -1,4 +1,5 @@
-/* Names on user networks: hosts files md keeps current (names.h). */
+/* Names on user networks: hosts files md keeps current; md-network
+ * connect and disconnect (names.h). */
 #include "names.h"
 
 #include <ctype.h>
@@ -11,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ipam.h"
 #include "lock.h"
 #include "net.h"
 #include "spec.h"
@@ -369,5 +371,105 @@ int names_start(struct store *s, const struct container *c, const char *base,
 	for (size_t i = 0; i < n; i++)
 		if (ep[i].ip[0] && update(s, c, ep[i].net, ep[i].ip, ep[i].aliases, err) < 0)
 			return -1;
+	return 0;
+}
+
+/* ---- md-network connect, disconnect ---- */
+
+struct conn {
+	struct store *s;
+	const struct netconf *nc;
+	const char *aliases;	/* connect's; NULL: disconnect */
+	int force;
+	struct endpoint ep;	/* out: the endpoint made or removed */
+};
+
+/* Under the container's lock: c connected, and attached if it runs. The
+ * container cannot end meanwhile: its monitor records an end under this
+ * lock, and takes the address back then (container_net_release). */
+static int connect_fn(struct container *c, void *arg, struct md_err *err)
+{
+	struct conn *k = arg;
+	struct endpoint ep[ENDPOINTS_MAX + 1];
+	size_t n = endpoints_parse(c->connected, ep), i;
+	const char *net = k->nc->name;
+	unsigned used = 0;
+	char *str;
+
+	for (i = 0; i < n && strcmp(ep[i].net, net); i++)
+		used |= 1u << ep[i].idx;
+	if (k->aliases) {
+		if (!strcmp(c->network, "host") || !strcmp(c->network, "none"))
+			return err_set(err, 0, "container cannot be connected to "
+				       "multiple networks with one of the networks "
+				       "in %s mode", c->network);
+		if (!strcmp(c->network, net) || i < n)
+			return err_set(err, 0, "endpoint with name %s already "
+				       "exists in network %s", c->name, net);
+		if (n == ENDPOINTS_MAX)
+			return err_set(err, 0, "too many networks");
+		memset(&k->ep, 0, sizeof(k->ep));
+		snprintf(k->ep.net, sizeof(k->ep.net), "%s", net);
+		snprintf(k->ep.aliases, sizeof(k->ep.aliases), "%s", k->aliases);
+		for (k->ep.idx = 1; used & (1u << k->ep.idx); k->ep.idx++)
+			;
+		if ((c->status == CONTAINER_RUNNING || c->status == CONTAINER_PAUSED) &&
+		    container_alive(c)) {
+			char path[64];
+			uint32_t addr;
+			int ns, rc;
+			snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)c->pid);
+			if (ipam_alloc(k->s, net, &k->nc->sn, c->id, &addr, err) < 0)
+				return -1;
+			ns = open(path, O_RDONLY | O_CLOEXEC);
+			rc = ns < 0 ? err_set(err, errno, "%s", path) :
+			     net_attach_more(k->nc, c->id, ns, k->ep.idx, addr, err);
+			if (ns >= 0)
+				close(ns);
+			if (rc < 0) {
+				struct md_err e2;
+				ipam_release(k->s, net, c->id, &e2);
+				net_detach_more(c->id, k->ep.idx, &e2);
+				return -1;
+			}
+			ip4_format(addr, k->ep.ip, sizeof(k->ep.ip));
+		}
+		ep[n++] = k->ep;
+	} else {
+		if (i == n && !strcmp(c->network, net))
+			return err_set(err, 0, "container %s was run on network %s: "
+				       "md cannot disconnect it", c->name, net);
+		if (i == n)
+			return err_set(err, 0, "container %s is not connected to "
+				       "network %s", c->id, net);
+		k->ep = ep[i];
+		ep[i] = ep[--n];
+		if (k->ep.ip[0]) {
+			struct md_err e2;
+			if (net_detach_more(c->id, k->ep.idx, err) < 0 && !k->force)
+				return -1;
+			ipam_release(k->s, net, c->id, &e2);
+		}
+	}
+	if (!(str = endpoints_format(ep, n)))
+		return err_set(err, ENOMEM, "networks");
+	free(c->connected);
+	c->connected = str;
+	return 0;
+}
+
+int names_connect(struct store *s, const struct netconf *nc, const char *id,
+		  const char *aliases, int force, struct md_err *err)
+{
+	struct conn k = { s, nc, aliases, force };
+	struct container c;
+
+	if (container_update(s, id, &c, connect_fn, &k, 1, err) < 0)
+		return -1;
+	/* (Outside the container's lock: names.h's lock is taken under
+	 * none.) */
+	if (k.ep.ip[0])
+		names_update(s, &c, nc->name, k.ep.ip, aliases);
+	container_free(&c);
 	return 0;
 }

@@ -1,6 +1,7 @@
-/* Names on user networks: containers on one reach each other by
- * container name, by --network-alias and by short ID (as Docker's
- * embedded DNS answers them); on the default bridge by address only.
+/* Names on user networks, and md-network connect: containers on one
+ * reach each other by container name, by --network-alias and by short
+ * ID (as Docker's embedded DNS answers them); on the default bridge by
+ * address only.
  *
  * The smallest thing that works while containers come and go: hosts
  * files that md keeps current. A container with a network namespace on
@@ -65,5 +66,13 @@ int names_start(struct store *s, const struct container *c, const char *base,
  * it runs). Quiet: what fails leaves names out of date. */
 void names_update(struct store *s, const struct container *c, const char *net,
 		  const char *ip, const char *aliases);
+
+struct netconf;
+/* md-network connect (aliases: "a,b" or "") or disconnect (aliases
+ * NULL; force: also if the interface cannot be deleted) of container id
+ * and nc: recorded in its state (connected), and done at once if it
+ * runs (eth1..., an address of nc, names). Docker's errors. */
+int names_connect(struct store *s, const struct netconf *nc, const char *id,
+		  const char *aliases, int force, struct md_err *err);
 
 #endif
