@@ -1,4 +1,6 @@
-/* md-network: user networks (create, ls, inspect, rm, prune); see net.h. */
+/* md-network: user networks (create, ls, inspect, rm, prune), and
+ * containers connected to more of them (connect, disconnect); see net.h,
+ * names.h. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
@@ -9,6 +11,7 @@
 #include "applet.h"
 #include "container.h"
 #include "ini.h"
+#include "names.h"
 #include "net.h"
 #include "sha256.h"
 #include "table.h"
@@ -29,12 +32,16 @@ const char network_usage[] =
 "                      (alias: remove)\n"
 "  prune [-f]          Remove every network no running container uses,\n"
 "                      and md0, the default network's bridge, if unused\n"
+"  connect [--alias NAME]... NETWORK CONTAINER\n"
+"                      Connect a container to a network (eth1...)\n"
+"  disconnect [-f] NETWORK CONTAINER\n"
+"                      Undo a connect\n"
 "\n"
 "Options:\n"
 "      --root DIR      State directory (default $MD_ROOT or /var/lib/md)\n"
 "  -h, --help          Print this help\n";
 
-enum { O_SUBNET = 0x100, O_GATEWAY, O_NOTRUNC };
+enum { O_SUBNET = 0x100, O_GATEWAY, O_NOTRUNC, O_ALIAS };
 
 /* A predefined network's ID: stable, from its name. */
 static void predefined_id(const char *name, char out[65])
@@ -153,7 +160,7 @@ static void members(struct store *s, const char *name, char *out, size_t len)
 	if (container_list(s, &list, &n, &err) < 0)
 		return;
 	for (size_t i = 0; i < n && at < len; i++)
-		if (!strcmp(list[i].network, name) && container_live(&list[i]))
+		if (names_on(&list[i], name) && container_live(&list[i]))
 			at += snprintf(out + at, len - at, "%s%s", at ? " " : "",
 				       list[i].name);
 	container_list_free(list, n);
@@ -281,20 +288,79 @@ static int prune(int argc, char **argv, struct store *s)
 	return 0;
 }
 
+/* ---- connect, disconnect ---- */
+
+static int conn(int argc, char **argv, struct store *s, int disconnect)
+{
+	static const struct option lo[] = {
+		{ "alias", required_argument, 0, O_ALIAS },
+		{ "force", no_argument, 0, 'f' },
+		APPLET_LONGOPTS, { 0 } };
+	char aliases[256] = "", id[CONTAINER_ID_LEN + 1];
+	struct netconf nc;
+	struct md_err err;
+	int opt, force = 0;
+
+	while ((opt = applet_getopt(argc, argv, disconnect ? "fh" : "h", lo)) != -1) {
+		if (opt == 'f' && disconnect) {
+			force = 1;
+		} else if (opt == O_ALIAS && !disconnect) {
+			if (names_add_alias(aliases, optarg, &err) < 0)
+				return applet_fail(&err);
+		} else {
+			return 125;
+		}
+	}
+	if (argc - optind != 2)
+		return applet_usage_error("\"%s\" requires exactly 2 arguments",
+					  disconnect ? "disconnect" : "connect");
+	if (store_open(s, STORE_WRITE, &err) < 0)
+		return applet_fail(&err);
+	if (!strcmp(argv[optind], "host") || !strcmp(argv[optind], "none"))
+		return applet_failf("container cannot be disconnected from host "
+				    "network or connected to host network"), 1;
+	/* (disconnect -f: from a network removed meanwhile too) */
+	if (net_lookup(s, argv[optind], &nc, &err) < 0) {
+		if (!force || strlen(argv[optind]) >= sizeof(nc.name))
+			return applet_fail(&err), 1;
+		memset(&nc, 0, sizeof(nc));
+		strcpy(nc.name, argv[optind]);
+	}
+	if (container_resolve(s, argv[optind + 1], id, &err) < 0)
+		return applet_fail(&err), 1;
+	if (aliases[0] && net_predefined(nc.name))
+		return applet_failf("network-scoped alias is supported only for "
+				    "containers in user defined networks");
+	if (names_connect(s, &nc, id, disconnect ? NULL : aliases, force, &err) < 0)
+		return applet_fail(&err), 1;
+	return 0;
+}
+
+static int connect_(int argc, char **argv, struct store *s)
+{
+	return conn(argc, argv, s, 0);
+}
+
+static int disconnect(int argc, char **argv, struct store *s)
+{
+	return conn(argc, argv, s, 1);
+}
+
 int network_main(int argc, char **argv)
 {
 	static const struct { const char *name; int (*fn)(int, char **, struct store *); }
 	cmds[] = { { "create", create }, { "ls", list }, { "list", list },
 		   { "inspect", inspect }, { "rm", remove_ }, { "remove", remove_ },
-		   { "prune", prune } };
+		   { "prune", prune }, { "connect", connect_ },
+		   { "disconnect", disconnect } };
 	struct store s = { .fd = -1 };
 
 	if (argc < 2 || argv[1][0] == '-') {
 		static const struct option lo[] = { APPLET_LONGOPTS, { 0 } };
 		while (applet_getopt(argc, argv, "h", lo) != -1)
 			return 125;
-		return applet_usage_error("requires a command: create, ls, inspect, rm "
-					  "or prune");
+		return applet_usage_error("requires a command: create, ls, inspect, rm, "
+					  "prune, connect or disconnect");
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++)
 		if (!strcmp(argv[1], cmds[i].name))

@@ -8,6 +8,7 @@
 #include "applet.h"
 #include "container.h"
 #include "ctrview.h"
+#include "names.h"
 #include "rematch.h"
 #include "ref.h"
 #include "store.h"
@@ -159,7 +160,7 @@ static int by_exit(const struct ps *o, const char *v, const struct container *c)
 
 static int by_network(const struct ps *o, const char *v, const struct container *c)
 {
-	return !strcmp(v, c->network);
+	return names_on(c, v);
 }
 
 static int by_volume(const struct ps *o, const char *v, const struct container *c)

@@ -12,6 +12,7 @@
 #include "cgroup.h"
 #include "ref.h"
 #include "monitor.h"
+#include "names.h"
 #include "net.h"
 #include "restart.h"
 #include "run.h"
@@ -46,6 +47,7 @@ const char run_usage[] =
 "      --entrypoint CMD     Override the image's entrypoint\n"
 "      --network NETWORK    none (default: loopback only), host, bridge or\n"
 "                           a network made with md-network\n"
+"      --network-alias NAME Another name on a user network (repeatable)\n"
 "      --cap-add CAP        Add a capability (or ALL)\n"
 "      --cap-drop CAP       Drop a capability (or ALL)\n"
 "      --privileged         All capabilities and devices, no seccomp or masks\n"
@@ -60,7 +62,7 @@ const char run_usage[] =
 "      --help               Print this help\n";
 
 enum {
-	O_NAME = 0x100, O_RM, O_ENVFILE, O_READONLY, O_ENTRYPOINT, O_NETWORK,
+	O_NAME = 0x100, O_RM, O_ENVFILE, O_READONLY, O_ENTRYPOINT, O_NETWORK, O_ALIAS,
 	O_CAPADD, O_CAPDROP, O_PRIV, O_CPUS, O_CPUSET, O_PIDS, O_PULL, O_RESTART,
 };
 
@@ -118,6 +120,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, struct container *c
 		{ "entrypoint", required_argument, 0, O_ENTRYPOINT },
 		{ "network", required_argument, 0, O_NETWORK },
 		{ "net", required_argument, 0, O_NETWORK },
+		{ "network-alias", required_argument, 0, O_ALIAS },
 		{ "cap-add", required_argument, 0, O_CAPADD },
 		{ "cap-drop", required_argument, 0, O_CAPDROP },
 		{ "privileged", no_argument, 0, O_PRIV },
@@ -160,6 +163,10 @@ static int parse_opts(int argc, char **argv, struct opts *o, struct container *c
 		case O_READONLY: o->readonly = 1; break;
 		case O_ENTRYPOINT: o->entrypoint = optarg; break;
 		case O_NETWORK: o->network = optarg; break;
+		case O_ALIAS:
+			if (names_add_alias(c->aliases, optarg, &err) < 0)
+				return applet_fail(&err);
+			break;
 		case O_CAPADD:
 			if (caps_change_add(&o->caps, optarg, &err) < 0)
 				return applet_fail(&err);
@@ -227,6 +234,9 @@ static int parse_opts(int argc, char **argv, struct opts *o, struct container *c
 		o->network = "none";
 	if (strlen(o->network) >= sizeof(((struct container *)0)->network))
 		return applet_failf("network %s not found", o->network);
+	if (c->aliases[0] && net_predefined(o->network))
+		return applet_failf("network-scoped alias is supported only for "
+				    "containers in user defined networks");
 	if (cgroup_check_limits(&o->lim, &err) < 0)
 		return applet_fail(&err);
 	return 0;
@@ -343,7 +353,7 @@ static int run(int argc, char **argv, struct monitor_link *link)
 	struct container c = { 0 };
 	struct spec sp = { 0 };
 	struct etc_files etc;
-	char layers[PATH_MAX];
+	char layers[PATH_MAX], hosts_path[PATH_MAX];
 	struct store s;
 	struct md_err err = { 0 };
 	struct run_spec *r = &o.r;
@@ -471,6 +481,15 @@ again:
 	r->rootfs.etc_data[0] = etc.hostname;
 	r->rootfs.etc_data[1] = etc.hosts;
 	r->rootfs.etc_data[2] = etc.resolv;
+	/* Its /etc/hosts on the host, where md keeps its network's names. */
+	if (r->net) {
+		/* (Without, the names of others are missing: it still runs.) */
+		if (names_start(&s, &c, etc.hosts, hosts_path, sizeof(hosts_path), &err) < 0)
+			fprintf(stderr, "md-run: warning: /etc/hosts: %s\n", err.msg);
+		else
+			r->rootfs.hosts_path = hosts_path;
+		err.msg[0] = 0;
+	}
 	r->proc.argv = sp.argv.v;
 	r->proc.env = sp.env.v;
 	r->proc.user = sp.user;

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "ipam.h"
+#include "names.h"
 #include "net.h"
 #include "lock.h"
 #include "util.h"
@@ -484,8 +485,44 @@ void container_net_release(struct store *s, struct container *c)
 	/* (What fails here is taken back by ipam when the network runs
 	 * out of addresses and c is gone.) */
 	/* (Its veth goes with its network namespace: see net.h.) */
-	if (c->ip[0] && ipam_release(s, c->network, c->id, &e2) == 0)
-		c->ip[0] = 0;
+	if (c->ip[0]) {
+		names_update(s, c, c->network, c->ip, NULL);
+		if (ipam_release(s, c->network, c->id, &e2) == 0)
+			c->ip[0] = 0;
+	}
+	container_net_release_more(s, c);
+}
+
+/* Gives c's addresses on its connected networks back, and takes its
+ * names out there (s NULL: neither); ep: its endpoints, without them.
+ * 1 if there were any. */
+static int release_more(struct store *s, const struct container *c,
+			struct endpoint *ep, size_t n)
+{
+	struct md_err e2;
+	int done = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (ep[i].ip[0]) {
+			if (s)
+				names_update(s, c, ep[i].net, ep[i].ip, NULL);
+			if (!s || ipam_release(s, ep[i].net, c->id, &e2) == 0)
+				ep[i].ip[0] = 0;
+			done = 1;
+		}
+	return done;
+}
+
+void container_net_release_more(struct store *s, struct container *c)
+{
+	struct endpoint ep[ENDPOINTS_MAX];
+	size_t n = endpoints_parse(c->connected, ep);
+	char *str;
+
+	if (release_more(s, c, ep, n) && (str = endpoints_format(ep, n))) {
+		free(c->connected);
+		c->connected = str;
+	}
 }
 
 int container_remove(struct store *s, const struct container *c,
@@ -494,6 +531,7 @@ int container_remove(struct store *s, const struct container *c,
 {
 	const char *id = c->id;
 	char dir[128], tmp[128];
+	struct endpoint ep[ENDPOINTS_MAX];
 	int rm, rc;
 
 	snprintf(dir, sizeof(dir), "containers/%s", id);
@@ -510,8 +548,10 @@ int container_remove(struct store *s, const struct container *c,
 	if (c->ip[0]) {
 		struct md_err e2;
 		net_detach(c->id, &e2);
+		names_update(s, c, c->network, c->ip, NULL);
 		ipam_release(s, c->network, c->id, &e2);
 	}
+	release_more(s, c, ep, endpoints_parse(c->connected, ep));
 	name_release(s, c->name, id);
 	/* Out of sight first, so that a crash never leaves half of one. */
 	if (renameat(s->fd, dir, s->fd, tmp) < 0) {

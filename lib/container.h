@@ -68,6 +68,9 @@ struct container {
 	char cgroup_parent[256];
 	char network[64];	/* none, host, bridge or a user network */
 	char ip[16];		/* its address on network while it runs, or "" */
+	char aliases[256];	/* --network-alias on network, ","-joined */
+	char *connected;	/* md-network connect's other networks
+				 * (names.h's endpoints); owned, "" if none */
 	/* Restarts (restart.h): the policy as Docker's --restart spells it
 	 * ("no", "always", "unless-stopped", "on-failure[:N]"), how many
 	 * times the monitor restarted it since md-run or md-start, and
@@ -138,6 +141,9 @@ int container_remove(struct store *s, const struct container *c, int flags,
 /* Gives c's address back to its network's ipam (if it has one) and
  * clears c->ip: for whoever records its end or removes it. */
 void container_net_release(struct store *s, struct container *c);
+/* Only those of its md-network connect networks (container.connected);
+ * s NULL: only cleared from c. */
+void container_net_release_more(struct store *s, struct container *c);
 /* Frees c's strings and ends its watch, if this process holds it
  * (container_remove leaves the watch to the caller). */
 void container_free(struct container *c);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "names.h"
 #include "util.h"
 
 /* "2 minutes" since the RFC 3339 time t, as of now (Go's HumanDuration
@@ -174,7 +175,9 @@ void ctr_ps_fields(struct tv *t, const struct container *c,
 		   const struct ctr_ps *o, const struct timespec *now)
 {
 	struct mounts_col mc = { { 0 }, o->trunc };
-	char buf[128], rw[32], virt[32];
+	char buf[128], rw[32], virt[32], nets[64 * (ENDPOINTS_MAX + 1)];
+	struct endpoint ep[ENDPOINTS_MAX];
+	size_t n = endpoints_parse(c->connected, ep);
 	int64_t created = 0;
 	long ns;
 
@@ -199,7 +202,11 @@ void ctr_ps_fields(struct tv *t, const struct container *c,
 	tv_str(t, "Mounts", mc.b.p ? mc.b.p : "");
 	tbuf_free(&mc.b);
 	tv_str(t, "Names", c->name);
-	tv_str(t, "Networks", c->network);
+	/* (Docker's: its networks, ","-joined) */
+	strcpy(nets, c->network);
+	for (size_t i = 0; i < n; i++)
+		strcat(strcat(nets, ","), ep[i].net);
+	tv_str(t, "Networks", nets);
 	tv_str(t, "Ports", "");
 	buf[0] = 0;
 	if (o->fields & CTR_PS_RUNNING_FOR) {
@@ -275,6 +282,8 @@ void ctr_inspect_doc(struct tv *t, const struct container *c,
 	int live = c->status == CONTAINER_RUNNING || c->status == CONTAINER_PAUSED ||
 		   c->status == CONTAINER_RESTARTING;
 	char name[sizeof(c->name) + 1];
+	struct endpoint ep[ENDPOINTS_MAX];
+	size_t n;
 
 	tv_map(t, NULL, 0);
 	tv_str(t, "Id", c->id);
@@ -345,6 +354,13 @@ void ctr_inspect_doc(struct tv *t, const struct container *c,
 	tv_map(t, c->network, 0);
 	tv_str(t, "IPAddress", c->ip);
 	tv_end(t);
+	/* (md-network connect's) */
+	n = endpoints_parse(c->connected, ep);
+	for (size_t i = 0; i < n; i++) {
+		tv_map(t, ep[i].net, 0);
+		tv_str(t, "IPAddress", ep[i].ip);
+		tv_end(t);
+	}
 	tv_end(t);
 	tv_end(t);
 	tv_end(t);

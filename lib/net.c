@@ -17,6 +17,7 @@
 #include "container.h"
 #include "ini.h"
 #include "lock.h"
+#include "names.h"
 #include "netlink.h"
 #include "nft.h"
 #include "util.h"
@@ -187,13 +188,12 @@ static void veth_name(const char *id, char out[16])
 	snprintf(out, 16, "veth%.11s", id);
 }
 
-int net_detach(const char *id, struct md_err *err)
+/* Deletes the link host (none: not an error). */
+static int link_del(const char *host, struct md_err *err)
 {
-	char host[16];
 	struct nl nl;
 	int vh, rc = 0;
 
-	veth_name(id, host);
 	if (nl_open(&nl, err) < 0)
 		return -1;
 	if ((vh = nl_link_index(&nl, host, err)) < 0 ||
@@ -203,14 +203,58 @@ int net_detach(const char *id, struct md_err *err)
 	return rc;
 }
 
+int net_detach(const char *id, struct md_err *err)
+{
+	char host[16];
+
+	veth_name(id, host);
+	return link_del(host, err);
+}
+
+/* md-network connect's: "vx", 11 digits of the ID, the index (never
+ * one of veth_name's). */
+static void more_names(const char *id, int idx, char host[16], char eth[16])
+{
+	snprintf(host, 16, "vx%.11s%d", id, idx);
+	snprintf(eth, 16, "eth%d", idx);
+}
+
+int net_detach_more(const char *id, int idx, struct md_err *err)
+{
+	char host[16], eth[16];
+
+	more_names(id, idx, host, eth);
+	return link_del(host, err);
+}
+
+static int attach(struct store *s, const struct netconf *nc, const char *host,
+		  const char *ethn, int netns_fd, uint32_t addr, struct md_err *err);
+
 int net_attach(struct store *s, const struct netconf *nc, const char *id,
 	       int netns_fd, uint32_t addr, struct md_err *err)
 {
 	char host[16];
+
+	veth_name(id, host);
+	return attach(s, nc, host, "eth0", netns_fd, addr, err);
+}
+
+int net_attach_more(struct store *s, const struct netconf *nc, const char *id,
+		    int netns_fd, int idx, uint32_t addr, struct md_err *err)
+{
+	char host[16], eth[16];
+
+	more_names(id, idx, host, eth);
+	return attach(s, nc, host, eth, netns_fd, addr, err);
+}
+
+/* eth0 (with the default route) or another. */
+static int attach(struct store *s, const struct netconf *nc, const char *host,
+		  const char *ethn, int netns_fd, uint32_t addr, struct md_err *err)
+{
 	struct nl nl, in = { .fd = -1 };
 	int br, made, vh, eth, rc = -1;
 
-	veth_name(id, host);
 	if (nl_open(&nl, err) < 0)
 		return -1;
 	/* (md-run made the bridge already, and said if there is no NAT;
@@ -218,7 +262,7 @@ int net_attach(struct store *s, const struct netconf *nc, const char *id,
 	 * md-start or a restart, or md-network prune meanwhile.) */
 	if ((br = bridge(&nl, nc, &made, err)) < 0 ||
 	    (made && nat_made(s, nc, err) < 0) ||
-	    nl_veth_add(&nl, host, "eth0", netns_fd, err) < 0)
+	    nl_veth_add(&nl, host, ethn, netns_fd, err) < 0)
 		goto out;
 	if ((vh = nl_link_index(&nl, host, err)) <= 0) {
 		if (!vh)
@@ -230,15 +274,15 @@ int net_attach(struct store *s, const struct netconf *nc, const char *id,
 	/* Inside: eth0 up with its address, the default route. (lo is up
 	 * already: the container's first process did that.) */
 	if (nl_open_in(&in, netns_fd, err) < 0 ||
-	    (eth = nl_link_index(&in, "eth0", err)) < 0)
+	    (eth = nl_link_index(&in, ethn, err)) < 0)
 		goto out;
 	if (!eth) {
-		err_set(err, ENODEV, "eth0");
+		err_set(err, ENODEV, "%s", ethn);
 		goto out;
 	}
 	if (nl_link_set(&in, eth, 0, NULL, 1, err) < 0 ||
 	    nl_addr4_add(&in, eth, addr, nc->sn.prefix, err) < 0 ||
-	    nl_route4_default(&in, nc->sn.gw, err) < 0)
+	    (!strcmp(ethn, "eth0") && nl_route4_default(&in, nc->sn.gw, err) < 0))
 		goto out;
 	rc = 0;
 out:
@@ -256,15 +300,15 @@ int net_predefined(const char *name)
 	return !strcmp(name, "bridge") || !strcmp(name, "host") || !strcmp(name, "none");
 }
 
-static int name_ok(const char *name, struct md_err *err)
+int net_name_check(const char *what, const char *name, struct md_err *err)
 {
 	size_t n = strlen(name);
 
 	if (!n || n >= 64 || !isalnum((unsigned char)name[0]) ||
 	    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 			 "0123456789_.-") != n)
-		return err_set(err, 0, "invalid network name \"%s\": only "
-			       "[a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", name);
+		return err_set(err, 0, "invalid %s \"%s\": only "
+			       "[a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", what, name);
 	return 0;
 }
 
@@ -323,7 +367,7 @@ int net_lookup(struct store *s, const char *name, struct netconf *nc,
 		return net_default(nc, err);
 	if (net_predefined(name))
 		return err_set(err, EINVAL, "network %s has no bridge", name);
-	if (name_ok(name, err) < 0)
+	if (net_name_check("network name", name, err) < 0)
 		return err_set(err, 0, "network %s not found", name);
 	return load_user(s, name, nc, err);
 }
@@ -446,7 +490,7 @@ int net_create(struct store *s, const char *name, const char *subnet,
 
 	if (net_predefined(name))
 		return err_set(err, 0, "%s is a pre-defined network and cannot be created", name);
-	if (name_ok(name, err) < 0)
+	if (net_name_check("network name", name, err) < 0)
 		return -1;
 	if (mkdir_p_at(s->fd, "networks", 0700) < 0)
 		return err_set(err, errno, "networks");
@@ -526,7 +570,7 @@ static int in_use(struct store *s, const char *name, struct md_err *err)
 	if (container_list(s, &list, &n, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++)
-		busy |= !strcmp(list[i].network, name) && container_live(&list[i]);
+		busy |= names_on(&list[i], name) && container_live(&list[i]);
 	container_list_free(list, n);
 	return busy;
 }
@@ -541,7 +585,7 @@ int net_remove(struct store *s, const char *name, struct md_err *err)
 	if (net_predefined(name))
 		return err_set(err, 0, "%s is a pre-defined network and cannot "
 			       "be removed", name);
-	if (name_ok(name, err) < 0)
+	if (net_name_check("network name", name, err) < 0)
 		return err_set(err, 0, "network %s not found", name);
 	if ((lock = lock_at(s->fd, "networks.lock", LOCK_EX, err)) < 0)
 		return err->errnum == ENOENT ? err_set(err, 0, "network %s not found", name) : -1;

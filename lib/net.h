@@ -71,6 +71,9 @@ int net_remove(struct store *s, const char *name, struct md_err *err);
 int net_default_down(struct store *s, struct md_err *err);
 /* Deletes nc's bridge (if it is there). */
 int net_bridge_down(const struct netconf *nc, struct md_err *err);
+/* A network's name or alias: [a-zA-Z0-9][a-zA-Z0-9_.-]*, under 64
+ * characters (what says which in the error). */
+int net_name_check(const char *what, const char *name, struct md_err *err);
 /* 1 if name is bridge, host or none. */
 int net_predefined(const char *name);
 /* Makes the bridge if it is missing, with its address, up; one made
@@ -84,6 +87,18 @@ int net_bridge_up(struct store *s, const struct netconf *nc, struct md_err *err)
  * bridge as net_bridge_up if it is missing (silently without NAT). */
 int net_attach(struct store *s, const struct netconf *nc, const char *id,
 	       int netns_fd, uint32_t addr, struct md_err *err);
+
+/* md-network connect's: eth<idx> (1..8), its host end vx + 11 digits
+ * of the ID + idx; no route. */
+int net_attach_more(struct store *s, const struct netconf *nc, const char *id,
+		    int netns_fd, int idx, uint32_t addr, struct md_err *err);
+int net_detach_more(const char *id, int idx, struct md_err *err);
+/* An md-network connect's network at a start (run_spec.more). */
+struct net_more {
+	struct netconf nc;
+	uint32_t addr;
+	int idx;
+};
 
 /* Deletes the container's host end (and so its eth0), if it is still
  * there: the kernel would, once its network namespace is freed, but

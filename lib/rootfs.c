@@ -385,6 +385,8 @@ static int etc_trees(int m, const struct rootfs_spec *r, int *fds,
 		char name[32];
 		int fd, ok;
 
+		if (fds[i] >= 0)
+			continue;
 		snprintf(name, sizeof(name), ".md-%s", etc_files[i]);
 		fd = openat(m, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
 			    O_NOFOLLOW, 0644);
@@ -397,6 +399,12 @@ static int etc_trees(int m, const struct rootfs_spec *r, int *fds,
 			return err_set(err, errno, "rootfs: /etc/%s", etc_files[i]);
 	}
 	return 0;
+}
+
+int rootfs_file_tree(const char *path)
+{
+	return path ? (int)syscall(SYS_open_tree, AT_FDCWD, path, OPEN_TREE_CLONE |
+				   O_CLOEXEC | AT_SYMLINK_NOFOLLOW) : -1;
 }
 
 static void close_all(int *fds, size_t n)
@@ -808,9 +816,10 @@ static int mount_etc_files(const int *etcfd, struct md_err *err)
 			return -1;
 		if (tree_move(etcfd[i], dst) < 0)
 			return err_set(err, errno, "rootfs: %s", dst);
-		/* (EBUSY: the image's link led onto it; it stays.) */
+		/* (EBUSY: the image's link led onto it; it stays. ENOENT:
+		 * the host's file, rootfs_spec.hosts_path.) */
 		snprintf(dst, sizeof(dst), "/dev/.md-%s", etc_files[i]);
-		if (unlink(dst) < 0 && errno != EBUSY)
+		if (unlink(dst) < 0 && errno != EBUSY && errno != ENOENT)
 			return err_set(err, errno, "rootfs: %s", dst);
 	}
 	return 0;

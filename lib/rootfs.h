@@ -33,6 +33,9 @@ struct rootfs_spec {
 	 * the container's /dev tmpfs (unlinked), bind-mounted there (no disk
 	 * work). */
 	const char *etc_data[3];
+	/* Or /etc/hosts a file of the host's that md writes again while
+	 * the container runs (names.h); NULL: none. */
+	const char *hosts_path;
 	struct volume *vols;
 	size_t nvols;
 	int readonly;		/* --read-only */
@@ -54,7 +57,11 @@ int rootfs_overlay_tree(const struct rootfs_spec *r);
 /* tmpfs, device nodes (made anew; all of the host's with r->privileged),
  * links, pts, shm */
 int rootfs_dev_tree(const struct rootfs_spec *r);
-/* The /etc files on the /dev tree dev, into fds[3]; -1 if it cannot. */
+/* A detached bind mount of the file path (never a link), or -1 (also
+ * for path NULL). */
+int rootfs_file_tree(const char *path);
+/* The /etc files on the /dev tree dev, into fds[3] (those still -1);
+ * -1 if it cannot. */
 int rootfs_etc_trees(const struct rootfs_spec *r, int dev, int *fds);
 /* Builds the root in the caller's new mount namespace and enters it.
  * pre: PRE_N fds made ahead, or -1 (all closed here). */

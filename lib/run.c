@@ -348,6 +348,7 @@ static int send_go(struct run_spec *r, struct run_proc *p, struct md_err *err)
 	for (int i = 0; i < PRE_N; i++)
 		pre[i] = -1;
 	pre[PRE_OVERLAY] = rootfs_overlay_tree(&r->rootfs);
+	pre[PRE_ETC + 1] = rootfs_file_tree(r->rootfs.hosts_path);
 	if ((pre[PRE_DEV] = rootfs_dev_tree(&r->rootfs)) >= 0)
 		rootfs_etc_trees(&r->rootfs, pre[PRE_DEV], &pre[PRE_ETC]);
 	pack_go(&k, r, p);
@@ -387,6 +388,9 @@ static int start_command(struct run_spec *r, struct run_proc *p, int *master,
 		int ns = open_ns(p->pid, "net"), rc;
 		rc = ns < 0 ? err_set(err, errno, "network: the container's namespace") :
 		     net_attach(r->s, r->net, r->c->id, ns, r->addr, err);
+		for (size_t i = 0; rc == 0 && i < r->nmore; i++)
+			rc = net_attach_more(r->s, &r->more[i].nc, r->c->id, ns,
+					     r->more[i].idx, r->more[i].addr, err);
 		if (ns >= 0)
 			close(ns);
 		if (rc < 0)

@@ -26,6 +26,9 @@ struct run_spec {
 	 * NULL: loopback only (or the host's, without new_net). */
 	const struct netconf *net;
 	uint32_t addr;
+	/* md-network connect's networks (md-start, restarts): eth1... */
+	const struct net_more *more;
+	size_t nmore;
 	/* own_stdio: the container's stdin, stdout and stderr are stdio[]
 	 * (md-run -d: the monitor's pipes), not md's. */
 	int own_stdio;

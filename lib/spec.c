@@ -318,18 +318,24 @@ char *spec_resolv_for_bridge(const char *host)
 	return out;
 }
 
-void spec_etc_files(struct etc_files *e, const char *hostname, const char *ip)
+void spec_hosts(struct etc_files *e, const char *hostname, const char *ip)
 {
-	struct md_err err;
-	size_t len;
 	int n;
 
-	snprintf(e->hostname, sizeof(e->hostname), "%s\n", hostname);
 	n = snprintf(e->hosts, sizeof(e->hosts), "127.0.0.1\tlocalhost%s%s\n::1\t"
 		     "localhost ip6-localhost ip6-loopback\n", *ip ? "" : " ",
 		     *ip ? "" : hostname);
 	if (*ip && n > 0 && (size_t)n < sizeof(e->hosts))
 		snprintf(e->hosts + n, sizeof(e->hosts) - n, "%s\t%s\n", ip, hostname);
+}
+
+void spec_etc_files(struct etc_files *e, const char *hostname, const char *ip)
+{
+	struct md_err err;
+	size_t len;
+
+	snprintf(e->hostname, sizeof(e->hostname), "%s\n", hostname);
+	spec_hosts(e, hostname, ip);
 	e->resolv = file_read_at(AT_FDCWD, "/etc/resolv.conf", 1 << 16, &len, &err);
 	if (*ip) {
 		char *r = spec_resolv_for_bridge(e->resolv);

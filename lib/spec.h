@@ -87,6 +87,8 @@ struct etc_files {
 	char *resolv;		/* owned; NULL if the host has none */
 };
 void spec_etc_files(struct etc_files *e, const char *hostname, const char *ip);
+/* Only e->hosts of those. */
+void spec_hosts(struct etc_files *e, const char *hostname, const char *ip);
 /* The host's resolv.conf text for a container with its own network:
  * (see above); a new string, or NULL without memory. */
 char *spec_resolv_for_bridge(const char *host_resolv);

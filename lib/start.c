@@ -13,6 +13,7 @@
 
 #include "cgroup.h"
 #include "container.h"
+#include "names.h"
 #include "net.h"
 #include "run.h"
 #include "spec.h"
@@ -28,6 +29,8 @@ struct start {
 	size_t nvols;
 	struct etc_files etc;
 	struct netconf net;	/* --network bridge */
+	struct net_more more[ENDPOINTS_MAX];	/* md-network connect's */
+	char hosts_path[PATH_MAX];
 	char layers_dir[PATH_MAX];
 	int restart;
 	int ran;		/* it had run before this start */
@@ -61,6 +64,35 @@ static int parse_binds(struct start *st, struct md_err *err)
 		vol->ro = c2 && !strcmp(c2 + 1, "ro");
 	}
 	strv_free(&v);
+	return rc;
+}
+
+/* md-network connect's networks: an address on each again, recorded in
+ * st->c.connected (as its first's in c.ip). */
+static int more_networks(struct start *st, struct md_err *err)
+{
+	struct endpoint ep[ENDPOINTS_MAX];
+	size_t n = endpoints_parse(st->c.connected, ep);
+	char *str;
+	int rc = 0;
+
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct net_more *m = &st->more[i];
+		if (net_lookup(&st->s, ep[i].net, &m->nc, err) < 0 ||
+		    ipam_alloc(&st->s, m->nc.name, &m->nc.sn, st->c.id, &m->addr, err) < 0) {
+			rc = -1;
+			break;
+		}
+		m->idx = ep[i].idx;
+		ip4_format(m->addr, ep[i].ip, sizeof(ep[i].ip));
+		st->r.nmore = i + 1;
+	}
+	st->r.more = st->more;
+	/* (Also after a failure: what was given is given back from there.) */
+	if (!(str = endpoints_format(ep, n)))
+		return err_set(err, ENOMEM, "networks");
+	free(st->c.connected);
+	st->c.connected = str;
 	return rc;
 }
 
@@ -115,11 +147,17 @@ static int build(struct start *st, struct monitor_link *l, struct md_err *err)
 			return -1;
 		ip4_format(r->addr, c->ip, sizeof(c->ip));
 		r->net = &st->net;
+		if (more_networks(st, err) < 0)
+			return -1;
 	}
 	spec_etc_files(&st->etc, c->hostname, c->ip);
 	fs->etc_data[0] = st->etc.hostname;
 	fs->etc_data[1] = st->etc.hosts;
 	fs->etc_data[2] = st->etc.resolv;
+	if (r->net && names_start(&st->s, c, st->etc.hosts, st->hosts_path,
+				  sizeof(st->hosts_path), err) < 0)
+		return -1;
+	fs->hosts_path = r->net ? st->hosts_path : NULL;
 	snprintf(st->layers_dir, sizeof(st->layers_dir), "%s/l", st->s.root);
 	fs->layers_dir = st->layers_dir;
 	fs->layers = st->layers.v;
@@ -165,6 +203,13 @@ static int claim(struct container *c, void *arg, struct md_err *err)
 		c->restart_count = 0;
 	run_started(&tmp, k->p);
 	snprintf(c->ip, sizeof(c->ip), "%s", k->st->c.ip);
+	if (k->st->c.connected) {
+		char *s = strdup(k->st->c.connected);
+		if (!s)
+			return err_set(err, ENOMEM, "networks");
+		free(c->connected);
+		c->connected = s;
+	}
 	container_set_boot(c);
 	c->monitor_pid = k->st->mon;
 	c->monitor_start = proc_start_time(k->st->mon);
@@ -199,6 +244,7 @@ static int record_failure(struct container *c, void *arg, struct md_err *err)
 		c->started[0] = 0;
 	c->pid = 0;
 	c->ip[0] = 0;
+	container_net_release_more(NULL, c);
 	c->exit_code = f->code;
 	c->monitor_pid = 0;
 	c->monitor_start = 0;
