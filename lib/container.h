@@ -68,6 +68,9 @@ struct container {
 	char cgroup_parent[256];
 	char network[64];	/* none, host, bridge or a user network */
 	char ip[16];		/* its address on network while it runs, or "" */
+	/* Published ports (ports.h): asked ("publish") and bound while it
+	 * runs ("ports"); owned, "" for none. */
+	char *publish, *ports;
 	/* Restarts (restart.h): the policy as Docker's --restart spells it
 	 * ("no", "always", "unless-stopped", "on-failure[:N]"), how many
 	 * times the monitor restarted it since md-run or md-start, and

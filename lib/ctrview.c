@@ -200,7 +200,8 @@ void ctr_ps_fields(struct tv *t, const struct container *c,
 	tbuf_free(&mc.b);
 	tv_str(t, "Names", c->name);
 	tv_str(t, "Networks", c->network);
-	tv_str(t, "Ports", "");
+	/* (Docker's PORTS: only while it runs) */
+	tv_str(t, "Ports", container_live(c) && c->ports ? c->ports : "");
 	buf[0] = 0;
 	if (o->fields & CTR_PS_RUNNING_FOR) {
 		/* (Docker: the creation time in whole seconds) */

@@ -14,6 +14,7 @@
 #include "cgroup.h"
 #include "container.h"
 #include "net.h"
+#include "ports.h"
 #include "run.h"
 #include "spec.h"
 #include "store.h"
@@ -28,6 +29,11 @@ struct start {
 	size_t nvols;
 	struct etc_files etc;
 	struct netconf net;	/* --network bridge */
+	/* md-start: its published ports, bound again (the same host ports
+	 * where they were fixed, new ephemeral ones else, as Docker); a
+	 * restart's stay with its monitor. */
+	struct ports ports;
+	char *ports_text;
 	char layers_dir[PATH_MAX];
 	int restart;
 	int ran;		/* it had run before this start */
@@ -116,6 +122,12 @@ static int build(struct start *st, struct monitor_link *l, struct md_err *err)
 		ip4_format(r->addr, c->ip, sizeof(c->ip));
 		r->net = &st->net;
 	}
+	if (!st->restart && c->publish[0] && r->net &&
+	    (ports_load(&st->ports, c->publish, err) < 0 ||
+	     ports_bind(&st->ports, err) < 0))
+		return -1;
+	if (st->ports.n && !(st->ports_text = ports_text(&st->ports)))
+		return err_set(err, ENOMEM, "ports");
 	spec_etc_files(&st->etc, c->hostname, c->ip);
 	fs->etc_data[0] = st->etc.hostname;
 	fs->etc_data[1] = st->etc.hosts;
@@ -165,6 +177,13 @@ static int claim(struct container *c, void *arg, struct md_err *err)
 		c->restart_count = 0;
 	run_started(&tmp, k->p);
 	snprintf(c->ip, sizeof(c->ip), "%s", k->st->c.ip);
+	if (!k->st->restart) {
+		char *p = k->st->ports_text ? strdup(k->st->ports_text) : NULL;
+		if (k->st->ports_text && !p)
+			return err_set(err, ENOMEM, "ports");
+		free(c->ports);
+		c->ports = p;
+	}
 	container_set_boot(c);
 	c->monitor_pid = k->st->mon;
 	c->monitor_start = proc_start_time(k->st->mon);
@@ -199,6 +218,8 @@ static int record_failure(struct container *c, void *arg, struct md_err *err)
 		c->started[0] = 0;
 	c->pid = 0;
 	c->ip[0] = 0;
+	free(c->ports);
+	c->ports = NULL;
 	c->exit_code = f->code;
 	c->monitor_pid = 0;
 	c->monitor_start = 0;
@@ -268,7 +289,8 @@ static int start(struct start *st, const char *id, struct monitor_link *l,
 		return rc;
 	}
 	rc = run_detach(&st->r, &proc, &master, &status, err);
-	if (rc > 0 && monitor_started(l, proc.pid, watch, master) == 0) {
+	if (rc > 0 && monitor_ports(l, &st->ports) == 0 &&
+	    monitor_started(l, proc.pid, watch, master) == 0) {
 		if (master >= 0)
 			close(master);
 		close(watch);
@@ -306,6 +328,8 @@ int start_container(const char *id, struct monitor_link *l, int restart,
 	strv_free(&st.layers);
 	free(st.vols);
 	free(st.etc.resolv);
+	ports_free(&st.ports);
+	free(st.ports_text);
 	container_free(&st.c);
 	return rc;
 }
