@@ -343,7 +343,7 @@ static void reap(struct mon *m)
 static int take_over(struct mon *m)
 {
 	struct container c = { 0 };
-	struct cgroup cg;
+	struct cgroup cg = { 0 };
 	struct md_err err;
 	int rc = -1;
 
@@ -442,7 +442,7 @@ static int record_end(struct mon *m)
 {
 	struct container c;
 	struct end e = { m, 0, 0 };
-	struct cgroup cg;
+	struct cgroup cg = { 0 };
 	struct md_err err;
 	int n, r;
 
