@@ -24,9 +24,12 @@
 /* What an epoll event's pointer points to begins with its kind. */
 enum { K_TCP = 1, K_UDP, K_SIDE, K_FLOW, K_TIMER };
 
-/* Pipe bytes per direction, and turns of a busy connection's relay per
- * event (BUDGET * PIPE_BYTES: 1 MiB) before it yields to the others. */
-#define PIPE_BYTES 65536
+/* Pipe bytes per direction (F_SETPIPE_SZ; the default, 64 KiB, if that
+ * fails), and turns of a busy connection's relay per event before it
+ * yields to the others. */
+#ifndef PIPE_BYTES
+#define PIPE_BYTES (256 << 10)
+#endif
 #define BUDGET 16
 
 struct lsn {
@@ -44,7 +47,7 @@ struct side {
 	uint8_t eof;		/* fd read EOF */
 	uint8_t shut;		/* and all of it relayed: the other side
 				 * shut for writing */
-	uint32_t inpipe;
+	uint32_t inpipe, cap;	/* bytes in pipe, and its size */
 	int fd;
 	int pipe[2];
 };
@@ -231,8 +234,8 @@ static void conn_new(struct fwd *f, int fd, uint16_t port)
 		close(fd);
 		return;
 	}
-	c->s[0] = (struct side){ K_SIDE, 0, 0, 0, 0, fd, { -1, -1 } };
-	c->s[1] = (struct side){ K_SIDE, 1, 0, 0, 0, -1, { -1, -1 } };
+	c->s[0] = (struct side){ K_SIDE, 0, 0, 0, 0, 0, fd, { -1, -1 } };
+	c->s[1] = (struct side){ K_SIDE, 1, 0, 0, 0, 0, -1, { -1, -1 } };
 	c->next = f->conns;
 	c->prev = &f->conns;
 	if (f->conns)
@@ -243,6 +246,9 @@ static void conn_new(struct fwd *f, int fd, uint16_t port)
 	    pipe2(c->s[1].pipe, O_CLOEXEC | O_NONBLOCK) < 0 ||
 	    (s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0)
 		goto fail;
+	for (int i = 0; i < 2; i++)
+		c->s[i].cap = fcntl(c->s[i].pipe[1], F_SETPIPE_SZ, PIPE_BYTES) < 0 ?
+			      65536 : PIPE_BYTES;
 	c->s[1].fd = s;
 	if ((connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0 &&
 	     errno != EINPROGRESS) ||
@@ -280,9 +286,9 @@ static int pump(struct conn *c, int i, int *budget)
 
 	for (;;) {
 		int moved = 0;
-		if (!a->eof && a->inpipe < PIPE_BYTES) {
+		if (!a->eof && a->inpipe < a->cap) {
 			n = splice(a->fd, NULL, a->pipe[1], NULL,
-				   PIPE_BYTES - a->inpipe,
+				   a->cap - a->inpipe,
 				   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 			if (n > 0) {
 				a->inpipe += (uint32_t)n;
