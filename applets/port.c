@@ -13,9 +13,7 @@
 const char port_usage[] =
 "Usage: md-port CONTAINER [PRIVATE_PORT[/PROTO]]\n"
 "\n"
-"List the container's published ports (\"80/tcp -> 0.0.0.0:32768\"), or\n"
-"the host addresses PRIVATE_PORT (PROTO: tcp, the default, or udp) is\n"
-"published on. Nothing while it does not run.\n"
+"List port mappings or a specific mapping for the container.\n"
 "\n"
 "Options:\n"
 "      --root DIR       State directory (default $MD_ROOT or /var/lib/md)\n"

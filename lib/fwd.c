@@ -17,12 +17,11 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
 /* What an epoll event's pointer points to begins with its kind. */
-enum { K_TCP = 1, K_UDP, K_SIDE, K_FLOW, K_TIMER };
+enum { K_TCP = 1, K_UDP, K_SIDE, K_FLOW };
 
 /* Pipe bytes per direction (F_SETPIPE_SZ; the default, 64 KiB, if that
  * fails), and turns of a busy connection's relay per event before it
@@ -69,8 +68,6 @@ struct flow {
 
 struct fwd {
 	int ep;
-	int timer;		/* for idle flows, made with the first */
-	uint8_t timer_kind;
 	uint32_t addr;
 	unsigned nconn, nflow, conn_max;
 	struct lsn *lsns;
@@ -106,8 +103,6 @@ struct fwd *fwd_new(void)
 		free(f);
 		return NULL;
 	}
-	f->timer = -1;
-	f->timer_kind = K_TIMER;
 	f->conn_max = FWD_CONN_MAX;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
 		rl.rlim_cur = rl.rlim_max;
@@ -210,8 +205,6 @@ void fwd_free(struct fwd *f)
 		close(l->fd);
 		free(l);
 	}
-	if (f->timer >= 0)
-		close(f->timer);
 	close(f->ep);
 	free(f);
 }
@@ -375,26 +368,28 @@ static void flow_event(struct fwd *f, struct flow *fl)
 	watch(f, EPOLL_CTL_MOD, fl->fd, fl, EPOLLIN | EPOLLET);
 }
 
+static void expire(struct fwd *f)
+{
+	time_t now = now_s();
+
+	for (struct flow *fl = f->flows, *next; fl; fl = next) {
+		next = fl->next;
+		if (now - fl->last >= FWD_UDP_IDLE)
+			flow_close(f, fl);
+	}
+}
+
 static struct flow *flow_new(struct fwd *f, struct lsn *l,
 			     const struct sockaddr_in *client)
 {
 	struct sockaddr_in sa = target(f, l->ctr);
-	struct itimerspec every = { { FWD_UDP_IDLE / 3, 0 }, { FWD_UDP_IDLE / 3, 0 } };
 	struct flow *fl;
 
+	/* Idle flows end when a new client comes (no timer: an idle
+	 * forwarder keeps its flows, at most FWD_FLOW_MAX sockets). */
+	expire(f);
 	if (!f->addr || f->nflow >= FWD_FLOW_MAX)
 		return NULL;
-	if (f->timer < 0) {
-		if ((f->timer = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC |
-					       TFD_NONBLOCK)) < 0)
-			return NULL;
-		if (timerfd_settime(f->timer, 0, &every, NULL) < 0 ||
-		    watch(f, EPOLL_CTL_ADD, f->timer, &f->timer_kind, EPOLLIN) < 0) {
-			close(f->timer);
-			f->timer = -1;
-			return NULL;
-		}
-	}
 	if (!(fl = calloc(1, sizeof(*fl))))
 		return NULL;
 	fl->kind = K_FLOW;
@@ -443,20 +438,6 @@ static void udp_event(struct fwd *f, struct lsn *l)
 	watch(f, EPOLL_CTL_MOD, l->fd, l, EPOLLIN | EPOLLET);
 }
 
-static void expire(struct fwd *f)
-{
-	uint64_t ticks;
-	time_t now = now_s();
-
-	while (read(f->timer, &ticks, sizeof(ticks)) > 0)
-		;
-	for (struct flow *fl = f->flows, *next; fl; fl = next) {
-		next = fl->next;
-		if (now - fl->last >= FWD_UDP_IDLE)
-			flow_close(f, fl);
-	}
-}
-
 void fwd_handle(struct fwd *f)
 {
 	struct epoll_event ev[32];
@@ -470,7 +451,6 @@ void fwd_handle(struct fwd *f)
 		case K_TCP: accept_all(f, ev[i].data.ptr); break;
 		case K_UDP: udp_event(f, ev[i].data.ptr); break;
 		case K_FLOW: flow_event(f, ev[i].data.ptr); break;
-		case K_TIMER: expire(f); break;
 		case K_SIDE: side_event(f, ev[i].data.ptr, ev[i].events); break;
 		}
 	}

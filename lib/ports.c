@@ -10,6 +10,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "ipam.h"
+
 /* "A" or "A-B" (A <= B), each 0..65535 (min..): 0 ok. */
 static int range(const char *s, size_t len, unsigned min, unsigned *a,
 		 unsigned *b)
@@ -116,15 +118,15 @@ int ports_parse(struct ports *p, const char *spec, struct md_err *err)
 int ports_expose(struct ports *p, const char *key, struct md_err *err)
 {
 	const char *slash = strchr(key, '/');
-	char spec[32];
 
 	/* ("80", "80/tcp", "53/udp"; sctp and the like are not forwarded.) */
 	if (slash && strcmp(slash, "/tcp") && strcmp(slash, "/udp"))
 		return 0;
-	if (strlen(key) > 16 || strchr(key, ':'))
-		return err_set(err, 0, "invalid ExposedPorts key in the image: %s", key);
-	snprintf(spec, sizeof(spec), "%s", key);
-	return ports_parse(p, spec, err);
+	/* (A key naming a host address or port is the image's, not the
+	 * user's, choice: refused.) */
+	if (strchr(key, ':'))
+		return err_set(err, 0, "invalid ExposedPorts key: %s", key);
+	return ports_parse(p, key, err);
 }
 
 /* text appended to *buf (size *cap, used *len); -1: no memory. */
@@ -147,28 +149,19 @@ static int put(char **buf, size_t *len, size_t *cap, const char *text)
 
 static char *join(const struct ports *p, int bound)
 {
-	char *buf = NULL, ip[16], one[64];
+	char *buf = NULL, ip[16], host[16], one[64];
 	size_t len = 0, cap = 0;
 
 	if (put(&buf, &len, &cap, "") < 0)
 		return NULL;
 	for (size_t i = 0; i < p->n; i++) {
 		const struct port_map *m = &p->v[i];
-		struct in_addr a = { m->ip };
-		inet_ntop(AF_INET, &a, ip, sizeof(ip));
-		if (bound)
-			snprintf(one, sizeof(one), "%s%s:%u->%u/%s", i ? ", " : "",
-				 ip, m->host, m->ctr, m->udp ? "udp" : "tcp");
-		else if (m->host_end != m->host)
-			snprintf(one, sizeof(one), "%s%s:%u-%u:%u/%s", i ? ", " : "",
-				 ip, m->host, m->host_end, m->ctr,
-				 m->udp ? "udp" : "tcp");
-		else if (m->host)
-			snprintf(one, sizeof(one), "%s%s:%u:%u/%s", i ? ", " : "",
-				 ip, m->host, m->ctr, m->udp ? "udp" : "tcp");
-		else
-			snprintf(one, sizeof(one), "%s%s::%u/%s", i ? ", " : "",
-				 ip, m->ctr, m->udp ? "udp" : "tcp");
+		ip4_format(m->ip, ip, sizeof(ip));
+		/* (publish: "" ephemeral, "A", "A-B"; ports: the bound one) */
+		snprintf(host, sizeof(host), m->host_end != m->host ? "%u-%u" :
+			 m->host || bound ? "%u" : "", m->host, m->host_end);
+		snprintf(one, sizeof(one), "%s%s:%s%s%u/%s", i ? ", " : "", ip,
+			 host, bound ? "->" : ":", m->ctr, m->udp ? "udp" : "tcp");
 		if (put(&buf, &len, &cap, one) < 0) {
 			free(buf);
 			return NULL;
