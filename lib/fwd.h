@@ -11,7 +11,8 @@
  * once all it sent is relayed, is shutdown(SHUT_WR) on the other (a
  * half-close passes through). UDP: a flow per client address (a socket
  * connected to the container, its replies sent back from the published
- * socket), ended after FWD_UDP_IDLE seconds without traffic.
+ * socket), ended once FWD_UDP_IDLE seconds without traffic have
+ * passed and a new client comes (no timer).
  *
  * Against a hostile container (root inside; it can also connect to the
  * published ports itself, through the host): connections and flows are
