@@ -334,11 +334,19 @@ static void side_event(struct fwd *f, struct side *sd, uint32_t ev)
 			conn_close(f, c);
 			return;
 		}
+	}
+	/* Readable: its bytes to the other side; writable: the other's
+	 * to it; connected just now, an error or a hang-up: both. */
+	r0 = r1 = 0;
+	if (!c->connected) {
+		ev |= EPOLLIN | EPOLLOUT;
 		c->connected = 1;
 	}
-	r0 = pump(c, 0, &budget);
+	if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP))
+		r0 = pump(c, sd->which, &budget);
 	budget = BUDGET;
-	r1 = pump(c, 1, &budget);
+	if (ev & (EPOLLOUT | EPOLLERR | EPOLLHUP))
+		r1 = pump(c, !sd->which, &budget);
 	if (r0 < 0 || r1 < 0 || (c->s[0].shut && c->s[1].shut)) {
 		conn_close(f, c);
 		return;
