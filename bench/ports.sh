@@ -62,11 +62,19 @@ def rss():
     for l in open("/proc/%s/status" % mpid):
         if l.startswith("VmRSS"): return int(l.split()[1])
 
+def cpu():
+    f = open("/proc/%s/stat" % mpid).read().rsplit(")", 1)[1].split()
+    return (int(f[11]) + int(f[12])) / 100.0
+
 thr = {l: [] for l, _ in paths}
+fwd_cpu = 0.0
 lat = {l: [] for l, _ in paths}
 for i in range(5):
     for l, a in (paths if i % 2 else paths[::-1]):
+        c0 = cpu()
         thr[l].append(stream(a))
+        if a == paths[0][1]:
+            fwd_cpu += cpu() - c0
 for i in range(1000):
     for l, a in (paths if i % 2 else paths[::-1]):
         lat[l].append(rtt(a))
@@ -78,5 +86,6 @@ r = statistics.median(thr[paths[0][0]]) / statistics.median(thr[paths[1][0]])
 q = statistics.median(lat[paths[0][0]]) / statistics.median(lat[paths[1][0]])
 print("  published/direct: throughput %.2fx (target >= 0.80x: %s), set-up latency %.2fx"
       % (r, "met" if r >= 0.8 else "MISSED", q))
-print("  the monitor's VmRSS after it all: %d KiB" % rss())
+print("  the forwarder's CPU per GiB streamed: %.2f s; the monitor's VmRSS after it all: %d KiB"
+      % (fwd_cpu / 5, rss()))
 PY
