@@ -108,7 +108,6 @@ static void container_ini(struct store *s, const struct container *c,
 	container_state_ini(c, o);
 	log_path(s, c, path, sizeof(path));
 	ini_kv(o, "log_path", path);
-	ini_kv(o, "ports", "");
 }
 
 /* ---- Docker's document of an image, for templates ---- */

@@ -17,7 +17,7 @@
 #define A(n, cfg) { #n, n##_main, n##_usage, cfg }
 static const struct applet applets[] = {
 	A(exec, 0), A(images, 0), A(import, 0), A(inspect, 0), A(kill, 0),
-	A(load, 0), A(logs, 0), A(network, 0), A(ps, 0), A(pull, 1), A(restart, 0), A(rm, 0),
+	A(load, 0), A(logs, 0), A(network, 0), A(port, 0), A(ps, 0), A(pull, 1), A(restart, 0), A(rm, 0),
 	A(rmi, 0), A(run, 1), A(start, 0), A(stop, 0), A(wait, 0),
 };
 #undef A

@@ -13,7 +13,10 @@
 #include "ref.h"
 #include "monitor.h"
 #include "names.h"
+#include "fwd.h"
+#include "json.h"
 #include "net.h"
+#include "ports.h"
 #include "restart.h"
 #include "run.h"
 #include "spec.h"
@@ -48,6 +51,9 @@ const char run_usage[] =
 "      --network NETWORK    none (default: loopback only), host, bridge or\n"
 "                           a network made with md-network\n"
 "      --network-alias NAME Another name on a user network (repeatable)\n"
+"  -p, --publish [IP:][HOSTPORT:]CTRPORT[/udp]\n"
+"                           Publish a container's port(s) to the host\n"
+"  -P, --publish-all        Publish all exposed ports to random ports\n"
 "      --cap-add CAP        Add a capability (or ALL)\n"
 "      --cap-drop CAP       Drop a capability (or ALL)\n"
 "      --privileged         All capabilities and devices, no seccomp or masks\n"
@@ -99,6 +105,9 @@ struct opts {
 	struct caps_change caps;
 	struct cg_limits lim;
 	struct netconf net;	/* --network bridge */
+	struct ports ports;	/* -p (and -P's, once the image is known) */
+	int publish_all;	/* -P */
+	struct fwd *fwd;	/* in the foreground: the forwarder */
 	struct run_spec r;
 };
 
@@ -131,12 +140,14 @@ static int parse_opts(int argc, char **argv, struct opts *o, struct container *c
 		{ "pids-limit", required_argument, 0, O_PIDS },
 		{ "pull", required_argument, 0, O_PULL },
 		{ "restart", required_argument, 0, O_RESTART },
+		{ "publish", required_argument, 0, 'p' },
+		{ "publish-all", no_argument, 0, 'P' },
 		APPLET_LONGOPTS, { 0 } };
 	struct restart_policy rp = { 0 };
 	struct md_err err;
 	int ch;
 
-	while ((ch = applet_getopt(argc, argv, "+dite:w:u:h:v:m:c:", lo)) != -1) {
+	while ((ch = applet_getopt(argc, argv, "+dite:w:u:h:v:m:c:p:P", lo)) != -1) {
 		switch (ch) {
 		case O_NAME: snprintf(c->name, sizeof(c->name), "%s", optarg); break;
 		case 'd': o->detach = 1; break;
@@ -167,6 +178,11 @@ static int parse_opts(int argc, char **argv, struct opts *o, struct container *c
 			if (names_add_alias(c->aliases, optarg, &err) < 0)
 				return applet_fail(&err);
 			break;
+		case 'p':
+			if (ports_parse(&o->ports, optarg, &err) < 0)
+				return applet_flag_error("-p, --publish", optarg, err.msg);
+			break;
+		case 'P': o->publish_all = 1; break;
 		case O_CAPADD:
 			if (caps_change_add(&o->caps, optarg, &err) < 0)
 				return applet_fail(&err);
@@ -237,6 +253,14 @@ static int parse_opts(int argc, char **argv, struct opts *o, struct container *c
 	if (c->aliases[0] && net_predefined(o->network))
 		return applet_failf("network-scoped alias is supported only for "
 				    "containers in user defined networks");
+	/* (As Docker: no address of its own, nothing to forward to.) */
+	if ((o->ports.n || o->publish_all) &&
+	    (!strcmp(o->network, "none") || !strcmp(o->network, "host"))) {
+		fprintf(stderr, "WARNING: Published ports are discarded when using "
+			"%s network mode\n", o->network);
+		ports_free(&o->ports);
+		o->publish_all = 0;
+	}
 	if (cgroup_check_limits(&o->lim, &err) < 0)
 		return applet_fail(&err);
 	return 0;
@@ -302,6 +326,43 @@ static char *binds_json(const struct opts *o)
 		json = spec_command_json(&v);
 	strv_free(&v);
 	return json;
+}
+
+/* The published ports (with -P, the image's ExposedPorts too), bound,
+ * and in c's state. -1 err says why, 1 no memory. */
+static int publish(struct opts *o, struct container *c, const struct spec *sp,
+		   struct md_err *err)
+{
+	const struct json *ex = json_get(json_get(sp->config, "config"),
+					 "ExposedPorts");
+
+	for (size_t i = 0; o->publish_all && i < json_len(ex); i++)
+		if (ports_expose(&o->ports, json_key_at(ex, i), err) < 0)
+			return -1;
+	if (!o->ports.n)
+		return 0;
+	if (!(c->publish = ports_publish_text(&o->ports)))
+		return 1;
+	if (ports_bind(&o->ports, err) < 0)
+		return -1;
+	return (c->ports = ports_text(&o->ports)) ? 0 : 1;
+}
+
+/* Foreground md-run forwards the ports itself, while it waits. */
+static int forward(struct opts *o, uint32_t addr)
+{
+	if (!(o->fwd = fwd_new()))
+		return -1;
+	for (size_t i = 0; i < o->ports.n; i++) {
+		struct port_map *m = &o->ports.v[i];
+		int fd = m->fd;
+		m->fd = -1;
+		if (fwd_listen(o->fwd, fd, m->udp, m->ctr) < 0)
+			return -1;
+	}
+	fwd_target(o->fwd, addr);
+	fg_forwarder(o->fwd);
+	return 0;
 }
 
 /* md could not start the container: err says why. Ctrl-C (or TERM,
@@ -459,6 +520,12 @@ again:
 		run_abort(&proc);
 		return applet_failf("out of memory");
 	}
+	/* Its published ports, bound before it runs: one taken fails the
+	 * run with nothing left (no state, no address yet). */
+	if ((rc = publish(&o, &c, &sp, &err))) {
+		run_abort(&proc);
+		return rc < 0 ? stopped(&proc, &err) : applet_failf("out of memory");
+	}
 	/* Its address, kept in its state (and so in its /etc/hosts). */
 	if (r->net) {
 		if (ipam_alloc(&s, r->net->name, &r->net->sn, c.id, &r->addr, &err) < 0) {
@@ -513,6 +580,7 @@ again:
 		int master;
 		r->keep_cgroup = 1;
 		if ((rc = run_detach(r, &proc, &master, &status, &err)) > 0 &&
+		    monitor_ports(link, &o.ports) == 0 &&
 		    monitor_started(link, proc.pid, c.watch_fd, master) == 0) {
 			free(etc.resolv);
 			spec_free(&sp);
@@ -533,6 +601,10 @@ again:
 		if (rc == 0)
 			run_remove_cgroup(&proc);
 	}
+	if (!o.detach && o.ports.n && forward(&o, r->addr) < 0) {
+		rc = -1;
+		err_set(&err, 0, "port forwarder: out of memory");
+	}
 	if (rc < 0 || (!o.detach && run_finish(r, &proc, &status, &err) < 0)) {
 		struct md_err e2;
 		/* It never started: as Docker, a container left "created". */
@@ -547,6 +619,8 @@ again:
 			container_save(&s, &c, 1, &e2);
 		return stopped(&proc, &err);
 	}
+	fg_forwarder(NULL);
+	fwd_free(o.fwd);
 	if (err.msg[0])
 		fprintf(stderr, "md-run: %s\n", err.msg);
 	if (o.rm) {

@@ -9,7 +9,7 @@ CFLAGS   = -std=gnu11 -Os -Wall -Wextra -Wno-unused-parameter \
 LDFLAGS  = -static -Wl,--gc-sections -s -Wl,-T,config/monitor.ld
 LIBS     = $(DEPS)/lib/libbearssl.a $(DEPS)/lib/libz.a $(DEPS)/lib/libinih.a
 PREFIX   = /usr/local
-APPLETS  = exec images import inspect kill load logs network ps pull restart rm rmi run start stop wait
+APPLETS  = exec images import inspect kill load logs network port ps pull restart rm rmi run start stop wait
 
 # Fuzzing builds use clang with glibc and the system's libraries.
 FUZZ_CC     = clang

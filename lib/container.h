@@ -71,6 +71,9 @@ struct container {
 	char aliases[256];	/* --network-alias on network, ","-joined */
 	char *connected;	/* md-network connect's other networks
 				 * (names.h's endpoints); owned, "" if none */
+	/* Published ports (ports.h): asked ("publish") and bound while it
+	 * runs ("ports"); owned, "" for none. */
+	char *publish, *ports;
 	/* Restarts (restart.h): the policy as Docker's --restart spells it
 	 * ("no", "always", "unless-stopped", "on-failure[:N]"), how many
 	 * times the monitor restarted it since md-run or md-start, and

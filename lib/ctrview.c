@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ipam.h"
 #include "json.h"
 #include "names.h"
+#include "ports.h"
 #include "util.h"
 
 /* "2 minutes" since the RFC 3339 time t, as of now (Go's HumanDuration
@@ -207,7 +209,8 @@ void ctr_ps_fields(struct tv *t, const struct container *c,
 	for (size_t i = 0; i < n; i++)
 		strcat(strcat(nets, ","), ep[i].net);
 	tv_str(t, "Networks", nets);
-	tv_str(t, "Ports", "");
+	/* (Docker's PORTS: only while it runs) */
+	tv_str(t, "Ports", container_live(c) && c->ports ? c->ports : "");
 	buf[0] = 0;
 	if (o->fields & CTR_PS_RUNNING_FOR) {
 		/* (Docker: the creation time in whole seconds) */
@@ -272,6 +275,27 @@ static void mount_doc(void *user, const char *src, size_t srclen,
 static const char *go_time(const char *t)
 {
 	return t[0] ? t : "0001-01-01T00:00:00Z";
+}
+
+/* NetworkSettings.Ports as Docker's: "80/tcp": [{HostIp, HostPort}]
+ * (a port published twice shows twice, not in one list). */
+static void ports_doc(struct tv *t, const struct container *c)
+{
+	const char *p = container_live(c) && c->ports ? c->ports : "";
+	struct port_map m;
+	char key[16], ip[16], port[8];
+
+	while (ports_next(&p, &m) > 0) {
+		snprintf(key, sizeof(key), "%u/%s", m.ctr, m.udp ? "udp" : "tcp");
+		ip4_format(m.ip, ip, sizeof(ip));
+		snprintf(port, sizeof(port), "%u", m.host);
+		tv_list(t, key);
+		tv_map(t, NULL, 0);
+		tv_str(t, "HostIp", ip);
+		tv_str(t, "HostPort", port);
+		tv_end(t);
+		tv_end(t);
+	}
 }
 
 void ctr_inspect_doc(struct tv *t, const struct container *c,
@@ -349,6 +373,7 @@ void ctr_inspect_doc(struct tv *t, const struct container *c,
 	tv_map(t, "NetworkSettings", 0);
 	tv_str(t, "IPAddress", c->ip);
 	tv_map(t, "Ports", 0);
+	ports_doc(t, c);
 	tv_end(t);
 	tv_map(t, "Networks", 0);
 	tv_map(t, c->network, 0);

@@ -2,6 +2,7 @@
  * monitor's own loop (see monitor.h). */
 #include "monitor.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdint.h>
 #include <fcntl.h>
@@ -20,7 +21,9 @@
 
 #include "cgroup.h"
 #include "container.h"
+#include "fwd.h"
 #include "log.h"
+#include "ports.h"
 #include "restart.h"
 #include "spawn.h"
 #include "store.h"
@@ -159,6 +162,25 @@ int monitor_started(struct monitor_link *l, pid_t pid, int watch_fd,
 	return 0;
 }
 
+int monitor_ports(struct monitor_link *l, const struct ports *p)
+{
+	for (size_t i = 0; i < p->n; i += SPAWN_FDS_MAX) {
+		char text[SPAWN_FDS_MAX * 8];
+		int fds[SPAWN_FDS_MAX], k, len = 0;
+		struct spawn_hdr h = { .type = MSG_PORTS };
+		for (k = 0; k < SPAWN_FDS_MAX && i + k < p->n; k++) {
+			const struct port_map *m = &p->v[i + k];
+			len += snprintf(text + len, sizeof(text) - len, "%c%u ",
+					m->udp ? 'u' : 't', m->ctr);
+			fds[k] = m->fd;
+		}
+		h.len = (uint32_t)len;
+		if (spawn_send(l->ctl, &h, text, fds, k) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 void monitor_failed(struct monitor_link *l, int code)
 {
 	char buf[32];
@@ -198,6 +220,7 @@ struct mon {
 	int dirfd;
 	struct log_writer log;
 	int log_open;
+	struct fwd *fwd;	/* published ports, or NULL */
 	int64_t t0;		/* when the run began (ms, monotonic) */
 	long backoff;		/* the last back-off (restart_backoff) */
 };
@@ -210,14 +233,53 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* The starter's STARTED message on ctl (closed here), or its end
- * without one. */
+/* A PORTS message's sockets, to the forwarder. */
+static void read_ports(struct mon *m, struct spawn_msg_in *msg)
+{
+	char *s = msg->payload;
+
+	for (int i = 0; i < SPAWN_FDS_MAX && msg->fds[i] >= 0; i++) {
+		char kind;
+		unsigned long ctr;
+		s += strspn(s, " ");
+		kind = *s++;
+		ctr = strtoul(s, &s, 10);
+		if ((kind != 't' && kind != 'u') || !ctr || ctr > 65535 ||
+		    (!m->fwd && !(m->fwd = fwd_new())))
+			break;
+		fwd_listen(m->fwd, msg->fds[i], kind == 'u', (uint16_t)ctr);
+		msg->fds[i] = -1;
+	}
+	spawn_msg_free(msg);
+}
+
+/* The forwarder's target: the container's address as this run's state
+ * has it. */
+static void aim(struct mon *m)
+{
+	struct container c;
+	struct md_err err;
+	struct in_addr a = { 0 };
+
+	if (!m->fwd || container_load(&m->s, m->id, &c, &err) < 0)
+		return;
+	if (c.ip[0])
+		inet_pton(AF_INET, c.ip, &a);
+	container_free(&c);
+	fwd_target(m->fwd, a.s_addr);
+}
+
+/* The starter's STARTED message on ctl (closed here), after its PORTS
+ * if any, or its end without one. */
 static int read_started(struct mon *m, int ctl)
 {
 	struct spawn_msg_in msg;
 	pid_t pid;
+	int rc;
 
-	if (spawn_recv(ctl, &msg) < 0 || msg.h.type != MSG_STARTED) {
+	while ((rc = spawn_recv(ctl, &msg)) == 0 && msg.h.type == MSG_PORTS)
+		read_ports(m, &msg);
+	if (rc < 0 || msg.h.type != MSG_STARTED) {
 		if (msg.payload || msg.fds[0] >= 0)
 			spawn_msg_free(&msg);
 		close(ctl);
@@ -246,6 +308,7 @@ static int read_started(struct mon *m, int ctl)
 	spawn_msg_free(&msg);
 	m->ended = 0;
 	m->t0 = now_ms();
+	aim(m);
 	return 0;
 }
 
@@ -280,7 +343,7 @@ static void reap(struct mon *m)
 static int take_over(struct mon *m)
 {
 	struct container c = { 0 };
-	struct cgroup cg;
+	struct cgroup cg = { 0 };
 	struct md_err err;
 	int rc = -1;
 
@@ -364,6 +427,9 @@ static int end_fields(struct container *c, void *arg, struct md_err *err)
 		c->restart_count++;
 	} else {
 		c->status = CONTAINER_EXITED;
+		/* (Closed: ports_off. A restart keeps them.) */
+		free(c->ports);
+		c->ports = NULL;
 		c->monitor_pid = 0;
 		c->monitor_start = 0;
 	}
@@ -376,7 +442,7 @@ static int record_end(struct mon *m)
 {
 	struct container c;
 	struct end e = { m, 0, 0 };
-	struct cgroup cg;
+	struct cgroup cg = { 0 };
 	struct md_err err;
 	int n, r;
 
@@ -523,6 +589,32 @@ static void drop_text(void)
 
 static void run_loop(struct mon *m, int sfd);
 
+/* The run ended: its connections end; the published ports are free
+ * again before the state says it exited, unless its policy restarts it
+ * (record_end decides for good, under the lock: a stop meanwhile only
+ * means they are closed at the monitor's exit). */
+static void ports_off(struct mon *m)
+{
+	struct container c;
+	struct md_err err;
+	int keep = 0;
+
+	if (!m->fwd)
+		return;
+	fwd_target(m->fwd, 0);
+	if (m->pid > 0 && !m->taken_over &&
+	    container_load(&m->s, m->id, &c, &err) == 0) {
+		c.exit_code = WIFEXITED(m->status) ? WEXITSTATUS(m->status) :
+			      128 + WTERMSIG(m->status);
+		keep = restart_wanted(&c);
+		container_free(&c);
+	}
+	if (!keep) {
+		fwd_free(m->fwd);
+		m->fwd = NULL;
+	}
+}
+
 int monitor_main(int argc, char **argv)
 {
 	struct mon m = { .id = argc > 1 ? argv[1] : "",
@@ -557,9 +649,10 @@ int monitor_main(int argc, char **argv)
 	m.log_open = m.dirfd >= 0 && log_open(&m.log, m.dirfd, "container.log", 0,
 					      0, &err) == 0;
 	drop_text();
-	do
+	do {
 		run_loop(&m, sfd);
-	while (record_end(&m) &&
+		ports_off(&m);
+	} while (record_end(&m) &&
 	       backoff(&m, sfd, restart_backoff(&m.backoff, now_ms() - m.t0)) == 0 &&
 	       restart_run(&m) == 0);
 	/* (A restart that did not happen: whoever stopped it, or the
@@ -570,6 +663,7 @@ int monitor_main(int argc, char **argv)
 		close(m.input);
 	if (m.log_open)
 		log_close(&m.log);
+	fwd_free(m.fwd);
 	return 0;
 }
 
@@ -578,11 +672,15 @@ int monitor_main(int argc, char **argv)
 static void run_loop(struct mon *m, int sfd)
 {
 	while (!m->ended || m->fds[0] >= 0 || m->fds[1] >= 0 || m->fds[2] >= 0) {
-		struct pollfd p[1 + SRC_N] = { { sfd, POLLIN, 0 } };
+		struct pollfd p[2 + SRC_N] = { { sfd, POLLIN, 0 } };
 		for (int i = 0; i < SRC_N; i++)
 			p[i + 1] = (struct pollfd){ m->fds[i], POLLIN, 0 };
-		if (poll(p, 1 + SRC_N, -1) < 0 && errno != EINTR)
+		p[1 + SRC_N] = (struct pollfd){ m->fwd ? fwd_fd(m->fwd) : -1,
+						POLLIN, 0 };
+		if (poll(p, 2 + SRC_N, -1) < 0 && errno != EINTR)
 			break;
+		if (p[1 + SRC_N].revents)
+			fwd_handle(m->fwd);
 		if (p[0].revents) {
 			struct signalfd_siginfo si;
 			while (read(sfd, &si, sizeof(si)) > 0)

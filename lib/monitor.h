@@ -28,7 +28,13 @@
  * bytes to it (and copy output to the client beside the log). Nothing
  * else in the monitor needs to change for it. It holds the container's watch lock meanwhile; killed, it
  * leaves the container running, and whoever next finds it ended records
- * that (container.h). */
+ * that (container.h).
+ *
+ * Published ports: the starter binds them and sends the sockets
+ * (monitor_ports); the monitor's loop watches its forwarder's one fd
+ * (fwd.h). The container's address is read from its state at each
+ * start. The sockets are closed when the container ends for good (before
+ * the state says so), and kept during a restart's back-off. */
 #ifndef MD_MONITOR_H
 #define MD_MONITOR_H
 
@@ -62,6 +68,11 @@ int monitor_wait(int report, struct md_err *err);
  * is then killed and reaped (md-run is not told yet). */
 int monitor_started(struct monitor_link *l, pid_t pid, int watch_fd,
 		    int master);
+/* The starter, before monitor_started: hands the published ports'
+ * sockets to the monitor, whose forwarder (fwd.h) keeps them across
+ * restarts. -1 if the monitor is gone. */
+struct ports;
+int monitor_ports(struct monitor_link *l, const struct ports *p);
 /* The starter: it could not start (exit code code, said already); code
  * 0: there was nothing to start (md-start of a running container). */
 void monitor_failed(struct monitor_link *l, int code);

@@ -32,7 +32,10 @@
 enum spawn_msg { MSG_NS_READY = 1, MSG_GO, MSG_TTY, MSG_FAIL,
 		 /* md-run -d's starter to the monitor (monitor.h): the
 		  * container's pid, and its watch lock as the fd */
-		 MSG_STARTED };
+		 MSG_STARTED,
+		 /* before STARTED, from md-run -d's and md-start's starter:
+		  * published ports' sockets, "t80 u53 ..." (ports.h) */
+		 MSG_PORTS };
 
 /* Where the child was when it failed (FAIL's stage). */
 enum spawn_stage {

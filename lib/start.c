@@ -15,6 +15,7 @@
 #include "container.h"
 #include "names.h"
 #include "net.h"
+#include "ports.h"
 #include "run.h"
 #include "spec.h"
 #include "store.h"
@@ -31,6 +32,11 @@ struct start {
 	struct netconf net;	/* --network bridge */
 	struct net_more more[ENDPOINTS_MAX];	/* md-network connect's */
 	char hosts_path[PATH_MAX];
+	/* md-start: its published ports, bound again (the same host ports
+	 * where they were fixed, new ephemeral ones else, as Docker); a
+	 * restart's stay with its monitor. */
+	struct ports ports;
+	char *ports_text;
 	char layers_dir[PATH_MAX];
 	int restart;
 	int ran;		/* it had run before this start */
@@ -150,6 +156,12 @@ static int build(struct start *st, struct monitor_link *l, struct md_err *err)
 		if (more_networks(st, err) < 0)
 			return -1;
 	}
+	if (!st->restart && c->publish[0] && r->net &&
+	    (ports_load(&st->ports, c->publish, err) < 0 ||
+	     ports_bind(&st->ports, err) < 0))
+		return -1;
+	if (st->ports.n && !(st->ports_text = ports_text(&st->ports)))
+		return err_set(err, ENOMEM, "ports");
 	spec_etc_files(&st->etc, c->hostname, c->ip);
 	fs->etc_data[0] = st->etc.hostname;
 	fs->etc_data[1] = st->etc.hosts;
@@ -210,6 +222,13 @@ static int claim(struct container *c, void *arg, struct md_err *err)
 		free(c->connected);
 		c->connected = s;
 	}
+	if (!k->st->restart) {
+		char *p = k->st->ports_text ? strdup(k->st->ports_text) : NULL;
+		if (k->st->ports_text && !p)
+			return err_set(err, ENOMEM, "ports");
+		free(c->ports);
+		c->ports = p;
+	}
 	container_set_boot(c);
 	c->monitor_pid = k->st->mon;
 	c->monitor_start = proc_start_time(k->st->mon);
@@ -245,6 +264,8 @@ static int record_failure(struct container *c, void *arg, struct md_err *err)
 	c->pid = 0;
 	c->ip[0] = 0;
 	container_net_release_more(NULL, c);
+	free(c->ports);
+	c->ports = NULL;
 	c->exit_code = f->code;
 	c->monitor_pid = 0;
 	c->monitor_start = 0;
@@ -314,7 +335,8 @@ static int start(struct start *st, const char *id, struct monitor_link *l,
 		return rc;
 	}
 	rc = run_detach(&st->r, &proc, &master, &status, err);
-	if (rc > 0 && monitor_started(l, proc.pid, watch, master) == 0) {
+	if (rc > 0 && monitor_ports(l, &st->ports) == 0 &&
+	    monitor_started(l, proc.pid, watch, master) == 0) {
 		if (master >= 0)
 			close(master);
 		close(watch);
@@ -352,6 +374,8 @@ int start_container(const char *id, struct monitor_link *l, int restart,
 	strv_free(&st.layers);
 	free(st.vols);
 	free(st.etc.resolv);
+	ports_free(&st.ports);
+	free(st.ports_text);
 	container_free(&st.c);
 	return rc;
 }

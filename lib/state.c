@@ -76,7 +76,8 @@ static const struct field fields[] = {
 	FIELD(oom_killed, F_BOOL), FIELD(error, F_STR),
 	FIELD(auto_remove, F_BOOL), FIELD(hostname, F_STR),
 	FIELD(network, F_STR), FIELD(ip, F_STR), FIELD(aliases, F_STR),
-	OWNED(connected, ""), FIELD(cgroup_parent, F_STR),
+	OWNED(connected, ""), OWNED(publish, ""),
+	OWNED(ports, ""), FIELD(cgroup_parent, F_STR),
 	FIELD(caps, F_HEX), FIELD(privileged, F_BOOL), FIELD(seccomp, F_BOOL),
 	OWNED(mounts, "[]"), FIELD(read_only, F_BOOL), FIELD(memory, F_I64),
 	FIELD(nano_cpus, F_I64), FIELD(cpu_shares, F_I64),
@@ -598,8 +599,10 @@ void container_free(struct container *c)
 	free(c->workdir);
 	free(c->mounts);
 	free(c->connected);
+	free(c->publish);
+	free(c->ports);
 	c->command = c->env = c->user = c->workdir = c->mounts = NULL;
-	c->connected = NULL;
+	c->connected = c->publish = c->ports = NULL;
 	if (c->watch_fd > 0)
 		close(c->watch_fd);
 	c->watch_fd = 0;

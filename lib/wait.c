@@ -11,6 +11,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "fwd.h"
 #include "util.h"
 
 static const int fg_sigs[FG_NSIGS] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT,
@@ -24,6 +25,8 @@ static const int fg_sigs[FG_NSIGS] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT,
 static volatile pid_t fwd_pid;
 static volatile int fwd_pidfd = -1;
 static volatile int fwd_master = -1;
+/* Published ports of a foreground container (fg_forwarder). */
+static struct fwd *fg_fwd;
 
 static int is_stop(int sig)
 {
@@ -203,9 +206,12 @@ static int relay_tty(int *masterp, pid_t pid, int interactive)
 	fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK);
 	for (;;) {
 		int want_out = in_len || eof_due, want_in = in_open && !want_out;
-		struct pollfd p[2] = { { master, POLLIN | (want_out ? POLLOUT : 0), 0 },
-				       { 0, POLLIN, 0 } };
-		int n = poll(p, want_in ? 2 : 1, 100);
+		struct pollfd p[3] = { { master, POLLIN | (want_out ? POLLOUT : 0), 0 },
+				       { want_in ? 0 : -1, POLLIN, 0 },
+				       { fg_fwd ? fwd_fd(fg_fwd) : -1, POLLIN, 0 } };
+		int n = poll(p, 3, 100);
+		if (n > 0 && p[2].revents)
+			fwd_handle(fg_fwd);
 		if (n > 0 && (p[0].revents & (POLLIN | POLLHUP | POLLERR))) {
 			ssize_t k = read(master, buf, sizeof(buf));
 			/* Nobody reads our output any more: hang up the
@@ -261,12 +267,25 @@ static int relay_tty(int *masterp, pid_t pid, int interactive)
 	return status;
 }
 
+void fg_forwarder(struct fwd *f)
+{
+	fg_fwd = f;
+}
+
 int fg_wait(pid_t pid, int *master, int interactive)
 {
 	int st;
 
 	if (*master >= 0)
 		return relay_tty(master, pid, interactive);
+	/* (With ports, the forwarder's turns between looks at pid.) */
+	while (fg_fwd) {
+		struct pollfd p = { fwd_fd(fg_fwd), POLLIN, 0 };
+		if (poll(&p, 1, 100) > 0)
+			fwd_handle(fg_fwd);
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			return st;
+	}
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
 	return st;

@@ -37,6 +37,10 @@ void fg_forward_to(pid_t pid, int tty_master, const struct fg_signals *s);
  * interactive) until pid ends, or just waits; returns its wait status.
  * *master is closed and set to -1 if our stdout went away. */
 int fg_wait(pid_t pid, int *master, int interactive);
+/* Published ports: fg_wait gives f (fwd.h) its turns while it waits
+ * (NULL: none). */
+struct fwd;
+void fg_forwarder(struct fwd *f);
 /* Forwarding ends (pid is reaped). */
 void fg_forward_end(void);
 /* The command (pid) runs: fg_forward_to, fg_wait, fg_forward_end, with
