@@ -202,10 +202,16 @@ int ipam_alloc(struct store *s, const char *net, const struct subnet *sn,
 	uint32_t a = 0;
 	int rc = -1;
 
-	if (net_path(s, net, "ipam.lock", lockp, sizeof(lockp), 1, err) < 0 ||
-	    net_path(s, net, "ipam", path, sizeof(path), 0, err) < 0 ||
-	    (lock = lock_at(s->fd, lockp, LOCK_EX, err)) < 0 ||
-	    load(s, path, &t, err) < 0)
+	/* (Only the default network's directory is made here: a user
+	 * network's is md-network create's, and one missing is one
+	 * removed since the caller looked it up.) */
+	if (net_path(s, net, "ipam.lock", lockp, sizeof(lockp), !strcmp(net, "bridge"),
+		     err) < 0 ||
+	    net_path(s, net, "ipam", path, sizeof(path), 0, err) < 0)
+		return -1;
+	if ((lock = lock_at(s->fd, lockp, LOCK_EX, err)) < 0)
+		return err->errnum == ENOENT ? err_set(err, 0, "network %s not found", net) : -1;
+	if (load(s, path, &t, err) < 0)
 		return -1;
 	for (size_t i = 0; i < t.n; i++)
 		if (!strcmp(t.e[i].id, id)) {

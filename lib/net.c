@@ -150,6 +150,9 @@ static int no_nat(const struct netconf *nc, struct md_err *err)
 }
 
 /* After nc's bridge was made: the table again, under networks.lock. */
+static int load_user(struct store *s, const char *name, struct netconf *nc,
+		     struct md_err *err);
+
 static int nat_made(struct store *s, const struct netconf *nc, struct md_err *err)
 {
 	cleanup_close int lock = lock_at(s->fd, "networks.lock", LOCK_EX, err);
@@ -157,6 +160,19 @@ static int nat_made(struct store *s, const struct netconf *nc, struct md_err *er
 
 	if (lock < 0)
 		return -1;
+	/* A user network's bridge made again (its bridge was missing) is
+	 * one that md-network rm may have deleted, with the network, since
+	 * this md looked the network up: rm holds the lock from the
+	 * bridge's end to the network's, so under it the network is there
+	 * or the bridge just made is a leak to take back. */
+	if (nc->id[0]) {
+		struct netconf now;
+		struct md_err e2;
+		if (load_user(s, nc->name, &now, &e2) < 0 || strcmp(now.id, nc->id)) {
+			net_bridge_down(nc, NULL);
+			return err_set(err, 0, "network %s not found", nc->name);
+		}
+	}
 	rc = nat_sync(s, NULL, NULL, err);
 	return rc > 0 ? no_nat(nc, err) : rc;
 }
@@ -261,9 +277,17 @@ static int attach(struct store *s, const struct netconf *nc, const char *host,
 	 * one made here, silently, is one gone since: a reboot before
 	 * md-start or a restart, or md-network prune meanwhile.) */
 	if ((br = bridge(&nl, nc, &made, err)) < 0 ||
-	    (made && nat_made(s, nc, err) < 0) ||
-	    nl_veth_add(&nl, host, ethn, netns_fd, err) < 0)
+	    (made && nat_made(s, nc, err) < 0))
 		goto out;
+	/* A host end of this name is this container's own, of its run
+	 * before: the kernel deletes it a few ms after that run's network
+	 * namespace ends, from a work queue, and a restart or md-start can
+	 * come sooner. It goes now, and the pair is made again. */
+	if (nl_veth_add(&nl, host, ethn, netns_fd, err) < 0) {
+		if (err->errnum != EEXIST || link_del(host, err) < 0 ||
+		    nl_veth_add(&nl, host, ethn, netns_fd, err) < 0)
+			goto out;
+	}
 	if ((vh = nl_link_index(&nl, host, err)) <= 0) {
 		if (!vh)
 			err_set(err, ENODEV, "veth %s", host);

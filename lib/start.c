@@ -281,8 +281,15 @@ static void failed(struct start *st, pid_t pid, int code, const struct md_err *w
 	struct container c;
 	struct md_err e2;
 
-	container_net_release(&st->s, &st->c);
-	if (container_update(&st->s, st->c.id, &c, record_failure, &f, 1, &e2) >= 0)
+	int rc = container_update(&st->s, st->c.id, &c, record_failure, &f, 1, &e2);
+
+	/* Its address only if the failure is this start's to record: a
+	 * start that lost the race to another (md-start twice at once)
+	 * was given the same address as the winner (ipam gives a
+	 * container the one it has), which is the winner's to keep. */
+	if (rc == 0)
+		container_net_release(&st->s, &st->c);
+	if (rc >= 0)
 		container_free(&c);
 }
 
