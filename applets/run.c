@@ -48,8 +48,8 @@ const char run_usage[] =
 "  -v, --volume SRC:DST[:ro] Bind mount a host path\n"
 "      --read-only          Mount the container's root read-only\n"
 "      --entrypoint CMD     Override the image's entrypoint\n"
-"      --network NETWORK    none (default: loopback only), host, bridge or\n"
-"                           a network made with md-network\n"
+"      --network NETWORK    bridge (default: md0), none (loopback only),\n"
+"                           host, or a network made with md-network\n"
 "      --network-alias NAME Another name on a user network (repeatable)\n"
 "  -p, --publish [IP:][HOSTPORT:]CTRPORT[/udp]\n"
 "                           Publish a container's port(s) to the host\n"
@@ -247,7 +247,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, struct container *c
 		return applet_failf("the working directory '%s' is invalid, it "
 				    "needs to be an absolute path", o->workdir);
 	if (!o->network)
-		o->network = "none";
+		o->network = "bridge";
 	if (strlen(o->network) >= sizeof(((struct container *)0)->network))
 		return applet_failf("network %s not found", o->network);
 	if (c->aliases[0] && net_predefined(o->network))

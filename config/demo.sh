@@ -22,6 +22,8 @@ echo '$ md-images'
 echo '$ md-inspect -f layer busybox:demo'
 layer=$(./md inspect -f layer busybox:demo)
 echo "$layer"
-echo '$ md-run --rm busybox:demo sh -c ...'
-./md run --rm busybox:demo sh -c \
+# (--network none: the demo makes no bridge, address or NAT rule on this
+# machine's network; md-run's default, bridge, would make md0.)
+echo '$ md-run --rm --network none busybox:demo sh -c ...'
+./md run --rm --network none busybox:demo sh -c \
 	'echo "hello from a container: pid $$, host $(hostname), $(uname -s)"'
