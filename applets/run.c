@@ -49,7 +49,8 @@ const char run_usage[] =
 "      --read-only          Mount the container's root read-only\n"
 "      --entrypoint CMD     Override the image's entrypoint\n"
 "      --network NETWORK    bridge (default: md0), none (loopback only),\n"
-"                           host, or a network made with md-network\n"
+"                           host, container:NAME (its network), or a\n"
+"                           network made with md-network\n"
 "      --network-alias NAME Another name on a user network (repeatable)\n"
 "  -p, --publish [IP:][HOSTPORT:]CTRPORT[/udp]\n"
 "                           Publish a container's port(s) to the host\n"
@@ -250,7 +251,15 @@ static int parse_opts(int argc, char **argv, struct opts *o, struct container *c
 		o->network = "bridge";
 	if (strlen(o->network) >= sizeof(((struct container *)0)->network))
 		return applet_failf("network %s not found", o->network);
-	if (c->aliases[0] && net_predefined(o->network))
+	if (!strncmp(o->network, "container:", 10)) {
+		if (o->ports.n || o->publish_all)
+			return applet_failf("conflicting options: port publishing "
+					    "and the container type network mode");
+		if (c->hostname[0])
+			return applet_failf("conflicting options: hostname and "
+					    "the network mode");
+	}
+	if (c->aliases[0] && (net_predefined(o->network) || !net_bridged(o->network)))
 		return applet_failf("network-scoped alias is supported only for "
 				    "containers in user defined networks");
 	/* (As Docker: no address of its own, nothing to forward to.) */
@@ -414,7 +423,7 @@ static int run(int argc, char **argv, struct monitor_link *link)
 	struct container c = { 0 };
 	struct spec sp = { 0 };
 	struct etc_files etc;
-	char layers[PATH_MAX], hosts_path[PATH_MAX];
+	char layers[PATH_MAX], hosts_path[PATH_MAX], join_ip[16] = "";
 	struct store s;
 	struct md_err err = { 0 };
 	struct run_spec *r = &o.r;
@@ -430,10 +439,25 @@ static int run(int argc, char **argv, struct monitor_link *link)
 	snprintf(c.network, sizeof(c.network), "%s", o.network);
 	if (!strcmp(o.network, "host") && !c.hostname[0])
 		gethostname(c.hostname, sizeof(c.hostname) - 1);
+	/* container:NAME: its namespace, its host name and address in the
+	 * /etc files (as Docker's), its ID in the state. */
+	if (!strncmp(o.network, "container:", 10)) {
+		struct container other;
+		char id[65];
+		if (store_open(&s, STORE_READ, &err) < 0 ||
+		    (r->join_netns = net_join_open(&s, o.network + 10, id, &other,
+						   &err)) < 0)
+			return applet_fail(&err);
+		store_close(&s);
+		snprintf(c.network, sizeof(c.network), "container:%s", id);
+		snprintf(c.hostname, sizeof(c.hostname), "%s", other.hostname);
+		snprintf(join_ip, sizeof(join_ip), "%s", other.ip);
+		container_free(&other);
+	}
 	container_new(&c);
 	r->s = &s;
 	r->c = &c;
-	r->new_net = strcmp(o.network, "host") != 0;
+	r->new_net = net_bridged(o.network) || !strcmp(o.network, "none");
 
 	/* Nothing watches it but this md: it dies with md. */
 	r->proc.die_with_parent = 1;
@@ -469,7 +493,7 @@ again:
 		return stopped(&proc, &err);
 	}
 	/* bridge, or a user network (md-network) */
-	if (strcmp(o.network, "none") && strcmp(o.network, "host")) {
+	if (net_bridged(o.network)) {
 		if (net_lookup(&s, o.network, &o.net, &err) < 0 ||
 		    (rc = net_bridge_up(&s, &o.net, &err)) < 0) {
 			run_abort(&proc);
@@ -544,7 +568,7 @@ again:
 		container_net_release(&s, &c);
 		return stopped(&proc, &err);
 	}
-	spec_etc_files(&etc, c.hostname, c.ip);
+	spec_etc_files(&etc, c.hostname, c.ip[0] ? c.ip : join_ip);
 	r->rootfs.etc_data[0] = etc.hostname;
 	r->rootfs.etc_data[1] = etc.hosts;
 	r->rootfs.etc_data[2] = etc.resolv;

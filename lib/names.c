@@ -399,7 +399,7 @@ static int connect_fn(struct container *c, void *arg, struct md_err *err)
 	for (i = 0; i < n && strcmp(ep[i].net, net); i++)
 		used |= 1u << ep[i].idx;
 	if (k->aliases) {
-		if (!strcmp(c->network, "host") || !strcmp(c->network, "none"))
+		if (!net_bridged(c->network))
 			return err_set(err, 0, "container cannot be connected to "
 				       "multiple networks with one of the networks "
 				       "in %s mode", c->network);

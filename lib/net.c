@@ -319,6 +319,39 @@ out:
 
 /* ---- user networks ---- */
 
+int net_bridged(const char *network)
+{
+	return strcmp(network, "none") && strcmp(network, "host") &&
+	       strncmp(network, "container:", 10);
+}
+
+int net_join_open(struct store *s, const char *name, char id[65],
+		  struct container *other, struct md_err *err)
+{
+	char path[64];
+	int fd;
+
+	if (container_lookup(s, name, other, err) < 0)
+		return -1;
+	snprintf(id, 65, "%s", other->id);
+	if (!container_live(other) || !container_alive(other)) {
+		container_free(other);
+		return err_set(err, 0, "cannot join network namespace of a non "
+			       "running container: %s", name);
+	}
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)other->pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* (Still its process, after the open: not a recycled pid's.) */
+	if (fd < 0 || !container_alive(other)) {
+		if (fd >= 0)
+			close(fd);
+		container_free(other);
+		return err_set(err, 0, "cannot join network namespace of a non "
+			       "running container: %s", name);
+	}
+	return fd;
+}
+
 int net_predefined(const char *name)
 {
 	return !strcmp(name, "bridge") || !strcmp(name, "host") || !strcmp(name, "none");

@@ -29,6 +29,8 @@
 #include "ipam.h"
 #include "store.h"
 
+struct container;
+
 struct netconf {
 	char name[64];		/* the network's name: "bridge" */
 	char id[65];		/* 64 hex digits */
@@ -74,6 +76,15 @@ int net_bridge_down(const struct netconf *nc, struct md_err *err);
 /* A network's name or alias: [a-zA-Z0-9][a-zA-Z0-9_.-]*, under 64
  * characters (what says which in the error). */
 int net_name_check(const char *what, const char *name, struct md_err *err);
+/* 1 if a container on network gets a veth on one of md's bridges: not
+ * none, host or container:NAME. */
+int net_bridged(const char *network);
+/* --network container:NAME: NAME's network namespace, to join (an open
+ * fd, close-on-exec), NAME's ID in id; refused unless NAME runs. The
+ * caller checks NAME's pid again after the open, so a recycled pid is
+ * never taken for it. */
+int net_join_open(struct store *s, const char *name, char id[65],
+		  struct container *other, struct md_err *err);
 /* 1 if name is bridge, host or none. */
 int net_predefined(const char *name);
 /* Makes the bridge if it is missing, with its address, up; one made

@@ -204,6 +204,9 @@ static void child_main(const struct run_spec *r, struct run_proc *p, int sock)
 	 * md): nothing is left asleep waiting for a GO that never comes. */
 	if (r->proc.die_with_parent && prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		spawn_failf(sock, STAGE_START, 125, errno, "parent-death signal");
+	/* --network container:NAME: joined first, before the fds go. */
+	if (r->join_netns > 0 && setns(r->join_netns, CLONE_NEWNET) < 0)
+		spawn_failf(sock, STAGE_NAMESPACES, 125, errno, "join network namespace");
 	/* No host fd may reach the container, nor be reachable through
 	 * /proc/self/fd while the image's paths are resolved. */
 	if (spawn_close_fds(sock) < 0)

@@ -22,6 +22,10 @@ struct run_spec {
 	struct container *c;
 	struct proc_spec proc;	/* the command, its identity and privileges */
 	int new_net;		/* a network namespace of its own */
+	/* --network container:NAME: NAME's network namespace (an open fd,
+	 * close-on-exec) that the child joins before anything else; 0:
+	 * none (fd 0 is never one md opened). */
+	int join_netns;
 	/* --network bridge: its network, and the address ipam gave it;
 	 * NULL: loopback only (or the host's, without new_net). */
 	const struct netconf *net;

@@ -126,7 +126,15 @@ static int build(struct start *st, struct monitor_link *l, struct md_err *err)
 	r->proc.privileged = c->privileged;
 	r->proc.tty = c->tty;
 	r->interactive = c->open_stdin;
-	r->new_net = strcmp(c->network, "host") != 0;
+	r->new_net = net_bridged(c->network) || !strcmp(c->network, "none");
+	if (!strncmp(c->network, "container:", 10)) {
+		struct container other;
+		char id[65];
+		if ((r->join_netns = net_join_open(&st->s, c->network + 10, id, &other,
+						   err)) < 0)
+			return -1;
+		container_free(&other);
+	}
 	r->lim = (struct cg_limits){ .memory = c->memory, .nano_cpus = c->nano_cpus,
 		.cpu_shares = c->cpu_shares, .pids = c->pids_limit,
 		.cpuset_cpus = c->cpuset_cpus, .all_devices = c->privileged };
@@ -147,7 +155,7 @@ static int build(struct start *st, struct monitor_link *l, struct md_err *err)
 	r->keep_cgroup = 1;
 	/* An address again (the same one if no other container took it
 	 * meanwhile). */
-	if (strcmp(c->network, "none") && strcmp(c->network, "host")) {
+	if (net_bridged(c->network)) {
 		if (net_lookup(&st->s, c->network, &st->net, err) < 0 ||
 		    ipam_alloc(&st->s, st->net.name, &st->net.sn, c->id, &r->addr, err) < 0)
 			return -1;
@@ -328,7 +336,13 @@ static int start(struct start *st, const char *id, struct monitor_link *l,
 	/* Watched from before its state says it runs (container.h). */
 	if ((watch = container_watch(&st->s, id, err)) < 0)
 		return -1;
-	if (run_start(&st->r, &proc, err) < 0) {
+	rc = run_start(&st->r, &proc, err);
+	/* (The child has its copy: a restart opens it again.) */
+	if (st->r.join_netns > 0) {
+		close(st->r.join_netns);
+		st->r.join_netns = 0;
+	}
+	if (rc < 0) {
 		failed(st, 0, 125, err);
 		close(watch);
 		return -1;
