@@ -253,6 +253,7 @@ struct failure {
 	pid_t pid;		/* the claimed run's, or 0 (not claimed) */
 	int code;
 	const char *why;
+	int release;		/* out: give its addresses back */
 };
 
 /* Under the lock: a start that failed, recorded, if the container is
@@ -263,8 +264,14 @@ static int record_failure(struct container *c, void *arg, struct md_err *err)
 	struct timespec ts;
 
 	if (f->pid ? !(c->status == CONTAINER_RUNNING && c->pid == f->pid) :
-	    !(f->st->restart && ours(f->st, c)))
+	    !(f->st->restart && ours(f->st, c))) {
+		/* Its addresses are this start's to give back unless another
+		 * start runs it now: that one was given the same ones (ipam
+		 * gives a container those it has). */
+		f->release = !container_live(c);
 		return 1;
+	}
+	f->release = 1;
 	/* (As md-run's: a container that never ran stays created.) */
 	c->status = f->st->ran ? CONTAINER_EXITED : CONTAINER_CREATED;
 	if (!f->st->ran)
@@ -285,17 +292,15 @@ static int record_failure(struct container *c, void *arg, struct md_err *err)
 
 static void failed(struct start *st, pid_t pid, int code, const struct md_err *why)
 {
-	struct failure f = { st, pid, code, why->msg };
+	struct failure f = { st, pid, code, why->msg, 0 };
 	struct container c;
 	struct md_err e2;
 
 	int rc = container_update(&st->s, st->c.id, &c, record_failure, &f, 1, &e2);
 
-	/* Its address only if the failure is this start's to record: a
-	 * start that lost the race to another (md-start twice at once)
-	 * was given the same address as the winner (ipam gives a
-	 * container the one it has), which is the winner's to keep. */
-	if (rc == 0)
+	/* (Not if another start won the race to run it: see
+	 * record_failure.) */
+	if (rc >= 0 && f.release)
 		container_net_release(&st->s, &st->c);
 	if (rc >= 0)
 		container_free(&c);
