@@ -638,7 +638,7 @@ again:
 		c.pid_start = 0;
 		c.started[0] = 0;
 		if (o.rm)
-			container_remove(&s, &c, 0, -1, NULL, &e2);
+			container_remove(&s, &c, RM_ENDED, -1, NULL, &e2);
 		else
 			container_save(&s, &c, 1, &e2);
 		return stopped(&proc, &err);
@@ -649,7 +649,8 @@ again:
 		fprintf(stderr, "md-run: %s\n", err.msg);
 	if (o.rm) {
 		fflush(NULL);	/* (the remover is a fork: nothing printed twice) */
-		container_remove(&s, &c, RM_DETACH, r->mntns_fd, &proc.cg, &err);
+		container_remove(&s, &c, RM_DETACH | RM_ENDED, r->mntns_fd,
+				 &proc.cg, &err);
 	} else {
 		if (r->mntns_fd >= 0)
 			close(r->mntns_fd);

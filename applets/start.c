@@ -66,6 +66,9 @@ static int start_one(struct container *c, const char *arg)
 			return failed(&err);
 		if (rc == 1) {
 			rc = start_container(c->id, &l, 0, &err);
+			/* (Removed since the lookup: named as typed.) */
+			if (rc < 0 && err.errnum == ENOENT)
+				err_set(&err, 0, "No such container: %s", arg);
 			if (rc < 0 || rc > 1)
 				applet_fail(&err);
 			monitor_failed(&l, rc < 0 ? 125 : rc > 1 ? rc : 0);

@@ -455,15 +455,14 @@ static int remover_start(struct store *s, const char *tmp, int hold_fd,
 
 /* md-wait (container_wait_end) holds wait.lock shared in the
  * container's directory while it waits. Before the directory goes, the
- * end is saved where the waiter looks, and the remover waits (at most
- * WAITERS_MS: a stopped md-wait must not keep a container forever)
- * until every waiter has read it and let go. */
+ * remover waits (at most WAITERS_MS: a stopped md-wait must not keep a
+ * container forever) until every waiter has read the end (mark_removing
+ * wrote it) and let go. */
 #define WAITERS_MS 5000
 
 static void let_waiters_read(struct store *s, const struct container *c)
 {
 	char path[128];
-	struct md_err e2;
 	int fd;
 
 	snprintf(path, sizeof(path), "containers/%s/wait.lock", c->id);
@@ -471,11 +470,35 @@ static void let_waiters_read(struct store *s, const struct container *c)
 		return;		/* (nobody waits: the common case) */
 	/* (Only an end: one that never ran has no code to give, and its
 	 * waiters are told it is gone.) */
-	if (c->status == CONTAINER_EXITED && container_save(s, c, 0, &e2) == 0)
+	if (c->started[0])
 		for (int ms = 0; ms < WAITERS_MS && flock(fd, LOCK_EX | LOCK_NB) < 0 &&
 				 errno == EWOULDBLOCK; ms += 10)
 			nanosleep(&(struct timespec){ 0, 10 * 1000000 }, NULL);
 	close(fd);
+}
+
+/* Under the directory's lock: c (as now recorded) is removing, so that
+ * no start claims it any more (start.c), and what md-wait reads. own:
+ * the caller's own run, ended, whose state may still say it runs: its
+ * end goes in. Otherwise a container that runs (started meanwhile) is
+ * refused. */
+static int mark_removing(struct container *c, void *arg, struct md_err *err)
+{
+	const struct container *own = arg;
+
+	if (own) {
+		memcpy(c->started, own->started, sizeof(c->started));
+		memcpy(c->finished, own->finished, sizeof(c->finished));
+		memcpy(c->error, own->error, sizeof(c->error));
+		c->exit_code = own->exit_code;
+		c->oom_killed = own->oom_killed;
+	} else if (container_live(c)) {
+		return err_set(err, 0, "cannot remove container \"/%s\": "
+			       "container is running: stop the container before "
+			       "removing or force remove", c->name);
+	}
+	c->status = CONTAINER_REMOVING;
+	return 0;
 }
 
 void container_net_release(struct store *s, struct container *c)
@@ -529,19 +552,30 @@ int container_remove(struct store *s, const struct container *c,
 		     int flags, int hold_fd, const struct cgroup *cg,
 		     struct md_err *err)
 {
-	const char *id = c->id;
-	char dir[128], tmp[128];
+	struct container now;
 	struct endpoint ep[ENDPOINTS_MAX];
-	int rm, rc;
+	char dir[128], tmp[128];
+	int rm, rc, watch_fd = c->watch_fd;
 
-	snprintf(dir, sizeof(dir), "containers/%s", id);
-	snprintf(tmp, sizeof(tmp), "tmp/rm-%s", id);
+	/* (RM_NO_WAITERS: the caller holds the lock, and c is the truth.) */
+	if (!(flags & RM_NO_WAITERS)) {
+		rc = container_update(s, c->id, &now, mark_removing,
+				      (flags & RM_ENDED) ? (void *)c : NULL, 0, err);
+		if (rc < 0) {
+			close_if(hold_fd);
+			return err->errnum == ENOENT ? 0 : -1;
+		}
+		c = &now;
+	}
+	snprintf(dir, sizeof(dir), "containers/%s", c->id);
+	snprintf(tmp, sizeof(tmp), "tmp/rm-%s", c->id);
+	rc = -1;
 	/* rm.lock shared, taken before the directory is in tmp/ and kept by
 	 * the remover, keeps a sweep of tmp/ away from it (not busy.lock:
 	 * store_gc must not wait for it). */
 	if ((rm = lock_at(s->fd, "rm.lock", LOCK_SH, err)) < 0) {
 		close_if(hold_fd);
-		return -1;
+		goto out;
 	}
 	if (!(flags & RM_NO_WAITERS))
 		let_waiters_read(s, c);
@@ -552,12 +586,14 @@ int container_remove(struct store *s, const struct container *c,
 		ipam_release(s, c->network, c->id, &e2);
 	}
 	release_more(s, c, ep, endpoints_parse(c->connected, ep));
-	name_release(s, c->name, id);
+	name_release(s, c->name, c->id);
 	/* Out of sight first, so that a crash never leaves half of one. */
 	if (renameat(s->fd, dir, s->fd, tmp) < 0) {
 		close(rm);
 		close_if(hold_fd);
-		return errno == ENOENT ? 0 : err_set(err, errno, "remove container %s", id);
+		rc = errno == ENOENT ? 0 : err_set(err, errno, "remove container %s",
+						   c->id);
+		goto out;
 	}
 	if (flags & RM_DETACH) {
 		/* Not into the remover: busy.lock (a pull's) would keep
@@ -566,18 +602,22 @@ int container_remove(struct store *s, const struct container *c,
 			close(s->busy);
 			s->busy = -1;
 		}
-		if (remover_start(s, tmp, hold_fd, cg, c->watch_fd) == 0) {
+		if (remover_start(s, tmp, hold_fd, cg, watch_fd) == 0) {
 			close(rm);
 			close_if(hold_fd);
-			return 0;
+			rc = 0;
+			goto out;
 		}
 	}
 	close_if(hold_fd);
 	if (cg && cgroup_destroy((struct cgroup *)cg, 0, NULL) < 0)
 		cgroup_destroy((struct cgroup *)cg, 1, NULL);
 	rc = remove_dir(s, tmp) < 0 ?
-		err_set(err, errno, "remove container %s", id) : 0;
+		err_set(err, errno, "remove container %s", c->id) : 0;
 	close(rm);
+out:
+	if (c == &now)
+		container_free(&now);
 	return rc;
 }
 

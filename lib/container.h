@@ -130,15 +130,19 @@ int container_update(struct store *s, const char *id, struct container *c,
 				 * and may be md-wait itself (a load that
 				 * settles an unwatched end): md-wait's
 				 * waiters are not given c's end */
+#define RM_ENDED	4	/* c is the caller's own run, ended, though
+				 * its state may still say it runs */
 /* Removes the container's directory, everything in it, and its name.
- * First, if md-wait waits on it (container_wait_end) and c has ended,
- * c's end is saved where the waiter reads it, and the
- * removal waits (at most 5 s) until the waiters have let go. RM_DETACH:
+ * First, under the directory's lock, its state says "removing" (a start
+ * refuses it from then on; without RM_ENDED, one that runs now is
+ * refused, in Docker's words), and if md-wait waits on it
+ * (container_wait_end), the removal waits (at most 5 s) until the
+ * waiters have read its end and let go. RM_DETACH:
  * the name is free and the directory out of sight on return, a forked
  * remover (in a session of its own, deaf to signals) deletes the files.
  * hold_fd (or -1) is closed first, then cg (or NULL), the ended
  * container's cgroup, is removed, by that remover if there is one (see
- * run_spec's mntns_fd and keep_cgroup). */
+ * run_spec's mntns_fd and keep_cgroup). Already gone: 0. */
 int container_remove(struct store *s, const struct container *c, int flags,
 		     int hold_fd, const struct cgroup *cg, struct md_err *err);
 /* Gives c's address back to its network's ipam (if it has one) and

@@ -201,6 +201,15 @@ static int ours(const struct start *st, const struct container *c)
 	return !container_live(c);
 }
 
+/* md-rm marks a container before it goes (container_remove). */
+static int removing(const struct container *c, struct md_err *err)
+{
+	if (c->status != CONTAINER_REMOVING && c->status != CONTAINER_DEAD)
+		return 0;
+	return err_set(err, 0, "container %s is marked for removal and cannot "
+		       "be started", c->name);
+}
+
 struct claim {
 	struct start *st;
 	const struct run_proc *p;
@@ -214,9 +223,8 @@ static int claim(struct container *c, void *arg, struct md_err *err)
 
 	if (!ours(k->st, c))
 		return 1;
-	if (c->status == CONTAINER_REMOVING || c->status == CONTAINER_DEAD)
-		return err_set(err, 0, "container %s is marked for removal and "
-			       "cannot be started", c->name);
+	if (removing(c, err))
+		return -1;
 	/* As Docker's start: a start by hand begins a new count, and
 	 * forgets the stop by hand. */
 	if (!k->st->restart)
@@ -332,6 +340,8 @@ static int start(struct start *st, const char *id, struct monitor_link *l,
 		return -1;
 	if (!ours(st, &st->c))
 		return 1;
+	if (removing(&st->c, err))
+		return -1;
 	st->ran = st->c.started[0] != 0;
 	if (build(st, l, err) < 0) {
 		failed(st, 0, 125, err);
@@ -358,6 +368,11 @@ static int start(struct start *st, const char *id, struct monitor_link *l,
 	if (rc != 0) {
 		run_abort(&proc);
 		close(watch);
+		/* (Removed or removing meanwhile: its addresses, which md-rm
+		 * may have given back before build took them, are no one's.
+		 * Another start that won keeps them: rc 1.) */
+		if (rc < 0)
+			container_net_release(&st->s, &st->c);
 		return rc;
 	}
 	rc = run_detach(&st->r, &proc, &master, &status, err);
@@ -382,6 +397,22 @@ static int start(struct start *st, const char *id, struct monitor_link *l,
 	return rc < 0 ? -1 : status;
 }
 
+/* A start that failed because md-rm took the container meanwhile (its
+ * files went under it) says that instead. */
+static void gone(struct store *s, const char *id, struct md_err *err)
+{
+	struct container c;
+	struct md_err e2;
+
+	if (container_load(s, id, &c, &e2) < 0) {
+		if (e2.errnum == ENOENT)
+			*err = e2;
+		return;
+	}
+	removing(&c, err);
+	container_free(&c);
+}
+
 int start_container(const char *id, struct monitor_link *l, int restart,
 		    struct md_err *err)
 {
@@ -395,6 +426,8 @@ int start_container(const char *id, struct monitor_link *l, int restart,
 	if (store_open(&st.s, STORE_READ, err) < 0)
 		return -1;
 	rc = start(&st, id, l, err);
+	if (rc < 0 && err->errnum != ENOENT)
+		gone(&st.s, id, err);
 	strv_free(&st.argv);
 	strv_free(&st.env);
 	strv_free(&st.layers);

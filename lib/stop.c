@@ -292,6 +292,11 @@ int container_wait_end(struct store *s, struct container *c, int created,
 				while (read(ifd, buf, sizeof(buf)) < 0 && errno == EINTR)
 					;
 			}
+		} else if (c->status == CONTAINER_REMOVING && !c->started[0]) {
+			/* (Never ran: no end to give; as if already gone.) */
+			if (ifd >= 0)
+				close(ifd);
+			return 1;
 		} else {
 			break;
 		}
