@@ -207,6 +207,8 @@ void monitor_failed(struct monitor_link *l, int code)
  * master (logged as stdout). */
 enum { SRC_OUT, SRC_ERR, SRC_TTY, SRC_N };
 
+enum { TAKEN_START = 1, TAKEN_RESTART };
+
 struct mon {
 	const char *id;
 	struct store s;
@@ -215,7 +217,7 @@ struct mon {
 	int input;		/* its stdin pipe's write end, or -1; held
 				 * open (see monitor.h) */
 	int status, ended;	/* its wait status, once reaped */
-	int taken_over;		/* not handed over: see take_over */
+	int taken_over;		/* not handed over: TAKEN_*, see take_over */
 	int fds[SRC_N];		/* SRC_*; -1 once at EOF (or none) */
 	int dirfd;
 	struct log_writer log;
@@ -333,29 +335,41 @@ static void reap(struct mon *m)
 }
 
 /* The starter ended without handing the container over: killed after
- * the state said "running" (else it failed, and said so to md-run).
- * md-run has told its caller the start failed, so the container must
- * not go on: the monitor watches it (so no other md settles it
- * meanwhile), kills all of it (by its cgroup: no pid is trusted), and
- * goes on as if it had been handed over: drains its output, reaps it
- * (an orphan of the starter comes to this subreaper) and records its
- * end with the reason. 0 if there is a container to do that for. */
-static int take_over(struct mon *m)
+ * the state said "running" (else it failed, and said so to md-run, or
+ * recorded why). md-run has told its caller the start failed (a
+ * restart's start has no caller, and its run no pty to log), so the
+ * container must not go on: the monitor watches it (so no other md
+ * settles it meanwhile), kills all of it (by its cgroup: no pid is
+ * trusted), and goes on as if it had been handed over: drains its
+ * output, reaps it (an orphan of the starter comes to this subreaper)
+ * and records its end with the reason, and no restart. 0 if there is a
+ * container to do that for. */
+static int take_over(struct mon *m, int restart)
 {
 	struct container c = { 0 };
 	struct cgroup cg = { 0 };
 	struct md_err err;
-	int rc = -1;
+	int rc = -1, w;
 
-	if ((m->watch = container_watch(&m->s, m->id, &err)) < 0 ||
-	    container_load(&m->s, m->id, &c, &err) < 0)
+	/* (The last run's watch, if any, let go only once this one is
+	 * held.) */
+	if ((w = container_watch(&m->s, m->id, &err)) < 0)
+		return -1;
+	if (m->watch >= 0)
+		close(m->watch);
+	m->watch = w;
+	if (container_load(&m->s, m->id, &c, &err) < 0)
 		return -1;
 	if (container_live(&c) && c.pid > 0) {
 		if (cgroup_load(&cg, c.cgroup_parent[0] ? c.cgroup_parent : NULL,
 				c.id, &err) > 0)
 			cgroup_kill(&cg);
+		if (m->input >= 0)
+			close(m->input);
+		m->input = -1;
 		m->pid = c.pid;
-		m->taken_over = 1;
+		m->ended = 0;
+		m->taken_over = restart ? TAKEN_RESTART : TAKEN_START;
 		m->t0 = now_ms();
 		rc = 0;
 	}
@@ -419,8 +433,9 @@ static int end_fields(struct container *c, void *arg, struct md_err *err)
 	container_net_release(&e->m->s, c);
 	/* (Taken over: md-run said the start failed; it must not run.) */
 	if (e->m->taken_over)
-		snprintf(c->error, sizeof(c->error), "md-run was killed while it "
-			 "started the container: the container was stopped");
+		snprintf(c->error, sizeof(c->error), "%s was killed while it "
+			 "started the container: the container was stopped",
+			 e->m->taken_over == TAKEN_START ? "md-run" : "its restart");
 	e->restart = !e->m->taken_over && restart_wanted(c);
 	if (e->restart) {
 		c->status = CONTAINER_RESTARTING;
@@ -549,7 +564,7 @@ static int restart_run(struct mon *m)
 	close(ctl[1]);
 	m->fds[0] = out[0];
 	m->fds[1] = er[0];
-	return read_started(m, ctl[0]);
+	return read_started(m, ctl[0]) < 0 ? take_over(m, 1) : 0;
 }
 
 /* md's code and constants as mapped so far leave the monitor's RSS:
@@ -637,7 +652,7 @@ int monitor_main(int argc, char **argv)
 	if ((sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK)) < 0)
 		return 125;
 	if (store_open(&m.s, STORE_READ, &err) < 0 ||
-	    (read_started(&m, MON_CTL) < 0 && take_over(&m) < 0)) {
+	    (read_started(&m, MON_CTL) < 0 && take_over(&m, 0) < 0)) {
 		/* The starter failed, and said so to md-run; it is ours to
 		 * reap. */
 		while (wait(NULL) > 0 || errno == EINTR)
