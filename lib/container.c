@@ -493,9 +493,11 @@ static int mark_removing(struct container *c, void *arg, struct md_err *err)
 		c->exit_code = own->exit_code;
 		c->oom_killed = own->oom_killed;
 	} else if (container_live(c)) {
-		return err_set(err, 0, "cannot remove container \"/%s\": "
-			       "container is running: stop the container before "
-			       "removing or force remove", c->name);
+		err_set(err, 0, "cannot remove container \"/%s\": container is "
+			"running: stop the container before removing or force "
+			"remove", c->name);
+		err->errnum = EBUSY;
+		return -1;
 	}
 	c->status = CONTAINER_REMOVING;
 	return 0;
@@ -561,11 +563,14 @@ int container_remove(struct store *s, const struct container *c,
 	if (!(flags & RM_NO_WAITERS)) {
 		rc = container_update(s, c->id, &now, mark_removing,
 				      (flags & RM_ENDED) ? (void *)c : NULL, 0, err);
-		if (rc < 0) {
+		if (rc < 0 && (err->errnum == ENOENT || err->errnum == EBUSY)) {
 			close_if(hold_fd);
 			return err->errnum == ENOENT ? 0 : -1;
 		}
-		c = &now;
+		/* (A state that cannot be read goes unmarked: no start
+		 * takes such a container either.) */
+		if (rc == 0)
+			c = &now;
 	}
 	snprintf(dir, sizeof(dir), "containers/%s", c->id);
 	snprintf(tmp, sizeof(tmp), "tmp/rm-%s", c->id);

@@ -77,27 +77,46 @@ static int bridge(struct nl *nl, const struct netconf *nc, int *made,
 
 /* IPv4 forwarding on: the containers' packets leave through md's
  * network namespace (the setting is the namespace's own). As Docker, md
- * does not turn it off again: something else may need it by then. */
+ * does not turn it off again: something else may need it by then. 1 if
+ * md turned it on now, 0 if it was on, -1. */
 static int forwarding_on(struct md_err *err)
 {
 	static const char path[] = "/proc/sys/net/ipv4/ip_forward";
 	char on = 0;
-	int fd = open(path, O_WRONLY | O_CLOEXEC), e;
+	int fd = open(path, O_RDWR | O_CLOEXEC), e = errno, rw = fd >= 0, r = -1;
 
-	if (fd >= 0 && write(fd, "1\n", 2) == 2) {
-		close(fd);
-		return 0;
-	}
-	e = errno;
+	/* (A read-only /proc/sys, as in a container, with it on is fine.) */
+	if (!rw)
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0 && read(fd, &on, 1) == 1 && on == '1')
+		r = 0;
+	else if (rw && pwrite(fd, "1\n", 2, 0) == 2)
+		r = 1;
+	else if (rw)
+		e = errno;
 	if (fd >= 0)
 		close(fd);
-	/* (A read-only /proc/sys, as in a container, with it on is fine.) */
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
-		if (read(fd, &on, 1) != 1)
-			on = 0;
-		close(fd);
-	}
-	return on == '1' ? 0 : err_set(err, e, "%s", path);
+	return r < 0 ? err_set(err, e, "%s", path) : r;
+}
+
+/* Whether md's forward chain drops what is not md's (nft.h): if md
+ * turned forwarding on, in this boot. networks.forward holds that
+ * boot's ID; the caller holds networks.lock. */
+static int drop_other(struct store *s, struct md_err *err)
+{
+	const char *boot = host_boot_id();
+	char *was;
+	int r = forwarding_on(err), drop;
+
+	if (r < 0)
+		return -1;
+	if (r > 0)
+		return file_write_at(s->fd, "networks.forward", boot, strlen(boot),
+				     0644, err) < 0 ? -1 : 1;
+	was = file_read_at(s->fd, "networks.forward", 64, NULL, err);
+	drop = was && boot[0] && !strcmp(was, boot);
+	free(was);
+	return drop;
 }
 
 /* Masquerade (nft.h) for each md network whose bridge is there now,
@@ -112,7 +131,7 @@ static int nat_sync(struct store *s, const char *skip,
 	struct nft_masq *v = NULL;
 	struct nl nl = { .fd = -1 };
 	size_t n, k = 0;
-	int rc = -1;
+	int rc = -1, drop = 0;
 
 	if (net_list(s, &list, &n, err) < 0)
 		return -1;
@@ -132,9 +151,9 @@ static int nat_sync(struct store *s, const char *skip,
 		if (br)
 			v[k++] = (struct nft_masq){ nc->sn.net, nc->sn.prefix, nc->bridge };
 	}
-	if (k && forwarding_on(err) < 0)
+	if (k && (drop = drop_other(s, err)) < 0)
 		goto out;
-	rc = nft_masq_set(v, k, err);
+	rc = nft_masq_set(v, k, drop > 0, err);
 out:
 	nl_close(&nl);
 	free(list);

@@ -1,4 +1,5 @@
-/* nf_tables batches: md's masquerade table (see nft.h). */
+/* nf_tables batches: md's table, masquerade and forward filter (see
+ * nft.h). */
 #include "nft.h"
 
 #include <arpa/inet.h>
@@ -34,8 +35,13 @@
 #define NFTA_CHAIN_TYPE		7
 #define NFTA_HOOK_HOOKNUM	1
 #define NFTA_HOOK_PRIORITY	2
+#define NFTA_CHAIN_POLICY	5
+#define NF_INET_FORWARD		2
 #define NF_INET_POST_ROUTING	4
+#define NF_IP_PRI_FILTER	0	/* "filter" */
 #define NF_IP_PRI_NAT_SRC	100	/* "srcnat" */
+#define NF_DROP			0
+#define NF_ACCEPT		1
 #define NFTA_RULE_TABLE		1
 #define NFTA_RULE_CHAIN		2
 #define NFTA_RULE_EXPRESSIONS	4
@@ -61,7 +67,18 @@
 #define NFT_CMP_NEQ		1
 #define NFTA_META_DREG		1
 #define NFTA_META_KEY		2
+#define NFT_META_IIFNAME	6
 #define NFT_META_OIFNAME	7
+#define NFTA_CT_DREG		1
+#define NFTA_CT_KEY		2
+#define NFT_CT_STATE		0
+#define CT_ESTABLISHED		2	/* NF_CT_STATE_BIT(IP_CT_ESTABLISHED) */
+#define CT_RELATED		4	/* NF_CT_STATE_BIT(IP_CT_RELATED) */
+#define NFT_REG_VERDICT		0
+#define NFTA_IMMEDIATE_DREG	1
+#define NFTA_IMMEDIATE_DATA	2
+#define NFTA_DATA_VERDICT	2
+#define NFTA_VERDICT_CODE	1
 
 struct nlmsghdr_ {		/* struct nlmsghdr */
 	uint32_t len;
@@ -76,6 +93,7 @@ struct nfgenmsg {
 
 #define TABLE "md"
 #define CHAIN "postrouting"
+#define FORWARD "forward"
 
 /* ---- the batch ---- */
 
@@ -120,19 +138,22 @@ static void table(struct batch *b, uint16_t type, uint16_t flags)
 	add(b, &r);
 }
 
-static void chain(struct batch *b)
+/* A base chain: name, hook, priority, type, policy. */
+static void chain(struct batch *b, const char *name, uint32_t hook_num,
+		  uint32_t prio, const char *type, uint32_t policy)
 {
 	struct nl_req r;
 	size_t hook;
 
 	msg(&r, NFT_MSG_NEWCHAIN, NLM_F_CREATE);
 	nl_put_str(&r, NFTA_CHAIN_TABLE, TABLE);
-	nl_put_str(&r, NFTA_CHAIN_NAME, CHAIN);
+	nl_put_str(&r, NFTA_CHAIN_NAME, name);
 	hook = nl_nest_begin(&r, NFTA_CHAIN_HOOK);
-	be32(&r, NFTA_HOOK_HOOKNUM, NF_INET_POST_ROUTING);
-	be32(&r, NFTA_HOOK_PRIORITY, NF_IP_PRI_NAT_SRC);
+	be32(&r, NFTA_HOOK_HOOKNUM, hook_num);
+	be32(&r, NFTA_HOOK_PRIORITY, prio);
 	nl_nest_end(&r, hook);
-	nl_put_str(&r, NFTA_CHAIN_TYPE, "nat");
+	be32(&r, NFTA_CHAIN_POLICY, policy);
+	nl_put_str(&r, NFTA_CHAIN_TYPE, type);
 	add(b, &r);
 }
 
@@ -172,19 +193,69 @@ static void cmp(struct nl_req *r, uint32_t op, const void *v, size_t n)
 	expr_end(r, e, d);
 }
 
-/* ip saddr NET/PREFIX oifname != "BRIDGE" masquerade */
-static void rule(struct batch *b, const struct nft_masq *m, uint16_t flags)
+/* A rule's message, up to its expressions' list (rule_end closes it). */
+static size_t rule_begin(struct nl_req *r, const char *chain_name, uint16_t flags)
 {
-	uint32_t mask = m->prefix > 0 ? htonl(~0u << (32 - m->prefix)) : 0, zero = 0;
-	char ifname[16] = { 0 };	/* IFNAMSIZ: the register holds it all */
-	struct nl_req r;
-	size_t list, e, d;
+	msg(r, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND | flags);
+	nl_put_str(r, NFTA_RULE_TABLE, TABLE);
+	nl_put_str(r, NFTA_RULE_CHAIN, chain_name);
+	return nl_nest_begin(r, NFTA_RULE_EXPRESSIONS);
+}
 
-	strncpy(ifname, m->bridge, sizeof(ifname) - 1);
-	msg(&r, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND | flags);
-	nl_put_str(&r, NFTA_RULE_TABLE, TABLE);
-	nl_put_str(&r, NFTA_RULE_CHAIN, CHAIN);
-	list = nl_nest_begin(&r, NFTA_RULE_EXPRESSIONS);
+static void rule_end(struct batch *b, struct nl_req *r, size_t list)
+{
+	nl_nest_end(r, list);
+	add(b, r);
+}
+
+/* reg1 = (reg1 & mask) ^ 0, len bytes */
+static void mask(struct nl_req *r, const void *m, size_t len)
+{
+	static const uint32_t zero;
+	size_t d, e = expr_begin(r, "bitwise", &d);
+
+	be32(r, NFTA_BITWISE_SREG, NFT_REG_1);
+	be32(r, NFTA_BITWISE_DREG, NFT_REG_1);
+	be32(r, NFTA_BITWISE_LEN, (uint32_t)len);
+	value(r, NFTA_BITWISE_MASK, m, len);
+	value(r, NFTA_BITWISE_XOR, &zero, len);
+	expr_end(r, e, d);
+}
+
+/* [iif|oif]name OP "BRIDGE": key NFT_META_IIFNAME or _OIFNAME. */
+static void ifname(struct nl_req *r, uint32_t key, uint32_t op, const char *name)
+{
+	char v[16] = { 0 };	/* IFNAMSIZ: the register holds it all */
+	size_t d, e = expr_begin(r, "meta", &d);
+
+	strncpy(v, name, sizeof(v) - 1);
+	be32(r, NFTA_META_DREG, NFT_REG_1);
+	be32(r, NFTA_META_KEY, key);
+	expr_end(r, e, d);
+	cmp(r, op, v, sizeof(v));
+}
+
+/* accept or drop */
+static void verdict(struct nl_req *r, uint32_t code)
+{
+	size_t d, e = expr_begin(r, "immediate", &d), data, v;
+
+	be32(r, NFTA_IMMEDIATE_DREG, NFT_REG_VERDICT);
+	data = nl_nest_begin(r, NFTA_IMMEDIATE_DATA);
+	v = nl_nest_begin(r, NFTA_DATA_VERDICT);
+	be32(r, NFTA_VERDICT_CODE, code);
+	nl_nest_end(r, v);
+	nl_nest_end(r, data);
+	expr_end(r, e, d);
+}
+
+/* ip saddr NET/PREFIX oifname != "BRIDGE" masquerade */
+static void masq_rule(struct batch *b, const struct nft_masq *m)
+{
+	uint32_t bits = m->prefix > 0 ? htonl(~0u << (32 - m->prefix)) : 0;
+	struct nl_req r;
+	size_t list = rule_begin(&r, CHAIN, 0), e, d;
+
 	/* reg1 = the IPv4 header's source address (bytes 12-15) */
 	e = expr_begin(&r, "payload", &d);
 	be32(&r, NFTA_PAYLOAD_DREG, NFT_REG_1);
@@ -192,24 +263,44 @@ static void rule(struct batch *b, const struct nft_masq *m, uint16_t flags)
 	be32(&r, NFTA_PAYLOAD_OFFSET, 12);
 	be32(&r, NFTA_PAYLOAD_LEN, 4);
 	expr_end(&r, e, d);
-	/* reg1 &= mask (^ 0) */
-	e = expr_begin(&r, "bitwise", &d);
-	be32(&r, NFTA_BITWISE_SREG, NFT_REG_1);
-	be32(&r, NFTA_BITWISE_DREG, NFT_REG_1);
-	be32(&r, NFTA_BITWISE_LEN, 4);
-	value(&r, NFTA_BITWISE_MASK, &mask, 4);
-	value(&r, NFTA_BITWISE_XOR, &zero, 4);
-	expr_end(&r, e, d);
+	mask(&r, &bits, 4);
 	cmp(&r, NFT_CMP_EQ, &m->net, 4);
-	e = expr_begin(&r, "meta", &d);
-	be32(&r, NFTA_META_DREG, NFT_REG_1);
-	be32(&r, NFTA_META_KEY, NFT_META_OIFNAME);
-	expr_end(&r, e, d);
-	cmp(&r, NFT_CMP_NEQ, ifname, sizeof(ifname));
+	ifname(&r, NFT_META_OIFNAME, NFT_CMP_NEQ, m->bridge);
 	e = expr_begin(&r, "masq", &d);
 	expr_end(&r, e, d);
-	nl_nest_end(&r, list);
-	add(b, &r);
+	rule_end(b, &r, list);
+}
+
+/* The forward chain's rules for one network, in the order of FWD_*:
+ *   oifname "BRIDGE" ct state established,related accept
+ *   iifname "BRIDGE" oifname "BRIDGE" accept
+ *   oifname "BRIDGE" drop
+ *   iifname "BRIDGE" accept
+ * (the first two of every network before the last two of any: a packet
+ * from one md network to another is dropped, either way). */
+enum { FWD_REPLY, FWD_WITHIN, FWD_DROP_IN, FWD_OUT, FWD_RULES };
+
+static void forward_rule(struct batch *b, const struct nft_masq *m, int which,
+			 uint16_t flags)
+{
+	static const uint32_t est = CT_ESTABLISHED | CT_RELATED, none;
+	struct nl_req r;
+	size_t list = rule_begin(&r, FORWARD, flags), e, d;
+
+	if (which == FWD_OUT || which == FWD_WITHIN)
+		ifname(&r, NFT_META_IIFNAME, NFT_CMP_EQ, m->bridge);
+	if (which != FWD_OUT)
+		ifname(&r, NFT_META_OIFNAME, NFT_CMP_EQ, m->bridge);
+	if (which == FWD_REPLY) {
+		e = expr_begin(&r, "ct", &d);
+		be32(&r, NFTA_CT_DREG, NFT_REG_1);
+		be32(&r, NFTA_CT_KEY, NFT_CT_STATE);
+		expr_end(&r, e, d);
+		mask(&r, &est, 4);	/* (ct state is host order) */
+		cmp(&r, NFT_CMP_NEQ, &none, 4);
+	}
+	verdict(&r, which == FWD_DROP_IN ? NF_DROP : NF_ACCEPT);
+	rule_end(b, &r, list);
 }
 
 /* BATCH_BEGIN and BATCH_END: for the nf_tables subsystem. */
@@ -252,8 +343,9 @@ int nft_answers(const void *buf, size_t n, uint32_t last_seq, int *error,
 }
 
 /* What message seq (of a batch begun at first) was: for an error. The
- * batch: BEGIN, NEWTABLE, DELTABLE, then (n > 0) NEWTABLE, NEWCHAIN and
- * one NEWRULE per network, END. */
+ * batch: BEGIN, NEWTABLE, DELTABLE, then (n > 0) NEWTABLE, NEWCHAIN
+ * postrouting, one NEWRULE per network, NEWCHAIN forward, FWD_RULES
+ * NEWRULEs per network, END. */
 static int failed(uint32_t seq, uint32_t first, const struct nft_masq *v,
 		  size_t n, int e, struct md_err *err)
 {
@@ -269,11 +361,17 @@ static int failed(uint32_t seq, uint32_t first, const struct nft_masq *v,
 	if (i >= 5 && i - 5 < n)
 		return err_set(err, e, "nf_tables: masquerade rule for %s",
 			       v[i - 5].bridge);
-	return err_set(err, e, "nf_tables: %s", i == 4 ? "chain " CHAIN " of table ip "
-		       TABLE : i >= 1 && i <= 3 ? "table ip " TABLE : "batch");
+	if (i > 5 + n && i - 6 - n < n * FWD_RULES)
+		return err_set(err, e, "nf_tables: forward rule for %s",
+			       v[(i - 6 - n) % n].bridge);
+	return err_set(err, e, "nf_tables: %s",
+		       i == 4 ? "chain " CHAIN " of table ip " TABLE :
+		       i == 5 + n ? "chain " FORWARD " of table ip " TABLE :
+		       i >= 1 && i <= 3 ? "table ip " TABLE : "batch");
 }
 
-int nft_masq_set(const struct nft_masq *v, size_t n, struct md_err *err)
+int nft_masq_set(const struct nft_masq *v, size_t n, int drop_other,
+		 struct md_err *err)
 {
 	struct batch b = { 0 };
 	struct nl nl;
@@ -287,7 +385,8 @@ int nft_masq_set(const struct nft_masq *v, size_t n, struct md_err *err)
 		return 1;
 	}
 	/* (each message fits an nl_req, or it is bad) */
-	if (!(b.buf = malloc((n + 7) * sizeof(((struct nl_req *)0)->u.buf)))) {
+	if (!(b.buf = malloc((n * (1 + FWD_RULES) + 8) *
+			     sizeof(((struct nl_req *)0)->u.buf)))) {
 		nl_close(&nl);
 		return err_set(err, ENOMEM, "nf_tables");
 	}
@@ -303,9 +402,16 @@ int nft_masq_set(const struct nft_masq *v, size_t n, struct md_err *err)
 	table(&b, NFT_MSG_DELTABLE, n ? 0 : NLM_F_ACK);
 	if (n) {
 		table(&b, NFT_MSG_NEWTABLE, NLM_F_CREATE);
-		chain(&b);
+		chain(&b, CHAIN, NF_INET_POST_ROUTING, NF_IP_PRI_NAT_SRC, "nat",
+		      NF_ACCEPT);
 		for (size_t i = 0; i < n; i++)
-			rule(&b, &v[i], i == n - 1 ? NLM_F_ACK : 0);
+			masq_rule(&b, &v[i]);
+		chain(&b, FORWARD, NF_INET_FORWARD, NF_IP_PRI_FILTER, "filter",
+		      drop_other ? NF_DROP : NF_ACCEPT);
+		for (int w = 0; w < FWD_RULES; w++)
+			for (size_t i = 0; i < n; i++)
+				forward_rule(&b, &v[i], w, w == FWD_RULES - 1 &&
+					     i == n - 1 ? NLM_F_ACK : 0);
 	}
 	last = b.seq;
 	batch_mark(&b, NFNL_MSG_BATCH_END);

@@ -1,14 +1,33 @@
-/* Outbound NAT for md's networks: nf_tables over NETLINK_NETFILTER,
- * spoken by md itself (no nft(8), no libnftnl). md owns one table, "ip
- * md", with one chain, "postrouting" (type nat, hook postrouting,
- * priority srcnat 100), and in it one rule per network:
+/* md's netfilter rules: nf_tables over NETLINK_NETFILTER, spoken by
+ * md itself (no nft(8), no libnftnl). md owns one table, "ip md", with
+ * two chains. "postrouting" (type nat, hook postrouting, priority srcnat
+ * 100) holds one rule per network:
  *
  *     ip saddr SUBNET oifname != "BRIDGE" masquerade
  *
  * (Docker's MASQUERADE rule: what leaves the network for anywhere but
  * its own bridge goes out with the address of the interface it leaves
- * by.) nft_masq_set rewrites the whole table in one batch, which the
- * kernel applies whole or not at all: no reader ever sees half a table.
+ * by.) "forward" (type filter, hook forward, priority filter 0) holds,
+ * for every network, first
+ *
+ *     oifname "BRIDGE" ct state established,related accept
+ *     iifname "BRIDGE" oifname "BRIDGE" accept
+ *
+ * then, for every network,
+ *
+ *     oifname "BRIDGE" drop
+ *     iifname "BRIDGE" accept
+ *
+ * Docker's FORWARD rules and its isolation of networks: containers reach
+ * out, answers come back, no one outside (a neighbour routing to md's
+ * subnets) opens a connection to a container's unpublished ports
+ * (published ones are the forwarder's: the host's sockets), and one md
+ * network does not reach another's containers. Its policy is drop when
+ * md turned IPv4 forwarding on (the host forwarded nothing before: it
+ * does not become a router between its other interfaces), else accept
+ * (whoever forwards already keeps doing so). nft_masq_set rewrites the
+ * whole table in one batch, which the kernel applies whole or not at
+ * all: no reader ever sees half a table.
  * The numbers and layouts md uses are written out in nft.c, from the
  * kernel's uapi (linux/netfilter/nfnetlink.h, nf_tables.h), stable ABI. */
 #ifndef MD_NFT_H
@@ -25,11 +44,13 @@ struct nft_masq {
 	const char *bridge;	/* its bridge: what is not masqueraded */
 };
 
-/* Makes table ip md hold exactly the rules for v[0..n-1]; n == 0
- * deletes the table (if it is there). 0 done; 1 the kernel has no
- * nf_tables (or no nat for it): nothing done, err says so; -1 failed,
- * err names what. */
-int nft_masq_set(const struct nft_masq *v, size_t n, struct md_err *err);
+/* Makes table ip md hold exactly the rules for v[0..n-1], the forward
+ * chain's policy drop if drop_other; n == 0 deletes the table (if it is
+ * there). 0 done; 1 the kernel has no nf_tables (or no nat, ct or
+ * filter for it): nothing done, err says so; -1 failed, err names
+ * what. */
+int nft_masq_set(const struct nft_masq *v, size_t n, int drop_other,
+		 struct md_err *err);
 
 /* The answers to a batch whose messages were numbered up to last_seq,
  * as one recv() gave them (buf, n): notes in *error the first error

@@ -305,8 +305,7 @@ int container_update(struct store *s, const char *id, struct container *c,
 
 /* ---- the truth of a status ---- */
 
-/* This boot's ID, or "" if unknown. */
-static const char *boot_id(void)
+const char *host_boot_id(void)
 {
 	static char id[40];
 	static int known;
@@ -326,7 +325,7 @@ static const char *boot_id(void)
 
 void container_set_boot(struct container *c)
 {
-	snprintf(c->boot_id, sizeof(c->boot_id), "%s", boot_id());
+	snprintf(c->boot_id, sizeof(c->boot_id), "%s", host_boot_id());
 }
 
 /* A status in which the container has (or is about to have) a process
@@ -345,7 +344,7 @@ int container_live(const struct container *c)
 /* (A zombie's parent, if md, watches it.) */
 int container_alive(const struct container *c)
 {
-	if (c->boot_id[0] && boot_id()[0] && strcmp(c->boot_id, boot_id()))
+	if (c->boot_id[0] && host_boot_id()[0] && strcmp(c->boot_id, host_boot_id()))
 		return 0;
 	return proc_running(c->pid, c->pid_start);
 }
@@ -394,8 +393,8 @@ static int record_unwatched_end(int dfd, struct container *c,
 		c->status = CONTAINER_EXITED;
 		return state_write(dfd, c, 1, err);
 	}
-	if (c->pid > 0 && c->boot_id[0] && boot_id()[0] &&
-	    strcmp(c->boot_id, boot_id()))
+	if (c->pid > 0 && c->boot_id[0] && host_boot_id()[0] &&
+	    strcmp(c->boot_id, host_boot_id()))
 		strcpy(c->error, "the host was restarted while the container ran");
 	else
 		strcpy(c->error, "md-run (or the container's monitor) was killed: "
