@@ -294,9 +294,11 @@ static int attach(struct store *s, const struct netconf *nc, const char *host,
 		return -1;
 	/* (md-run made the bridge already, and said if there is no NAT;
 	 * one made here, silently, is one gone since: a reboot before
-	 * md-start or a restart, or md-network prune meanwhile.) */
+	 * md-start or a restart, or md-network prune meanwhile. md's table
+	 * deleted by someone else is made again here too: without it, no
+	 * NAT, and nothing keeps the outside and other networks out.) */
 	if ((br = bridge(&nl, nc, &made, err)) < 0 ||
-	    (made && nat_made(s, nc, err) < 0))
+	    ((made || nft_table_gone()) && nat_made(s, nc, err) < 0))
 		goto out;
 	/* A host end of this name is this container's own, of its run
 	 * before: the kernel deletes it a few ms after that run's network

@@ -25,6 +25,7 @@
 #define NFNL_MSG_BATCH_END	17
 #define NFPROTO_IPV4		2
 #define NFT_MSG_NEWTABLE	0
+#define NFT_MSG_GETTABLE	1
 #define NFT_MSG_DELTABLE	2
 #define NFT_MSG_NEWCHAIN	3
 #define NFT_MSG_NEWRULE		6
@@ -447,4 +448,29 @@ out:
 	free(b.buf);
 	nl_close(&nl);
 	return rc;
+}
+
+int nft_table_gone(void)
+{
+	char in[4096] __attribute__((aligned(4)));
+	struct nl_req r;
+	struct md_err err;
+	struct nl nl;
+	uint32_t error_seq = 0;
+	int error = 0, gone = 0;
+	ssize_t got;
+	size_t n;
+
+	if (nl_open_proto(&nl, NETLINK_NETFILTER, &err) < 0)
+		return 0;
+	msg(&r, NFT_MSG_GETTABLE, NLM_F_ACK);
+	nl_put_str(&r, NFTA_TABLE_NAME, TABLE);
+	/* (The answers come before send() returns: the table's, then an
+	 * acknowledgement; or an error alone.) */
+	if ((n = nl_req_finish(&r, 1)) && send(nl.fd, r.u.buf, n, 0) == (ssize_t)n &&
+	    (got = recv(nl.fd, in, sizeof(in), MSG_DONTWAIT)) > 0 &&
+	    nft_answers(in, (size_t)got, 1, &error, &error_seq) >= 0)
+		gone = error == -ENOENT;
+	nl_close(&nl);
+	return gone;
 }

@@ -52,6 +52,11 @@ struct nft_masq {
 int nft_masq_set(const struct nft_masq *v, size_t n, int drop_other,
 		 struct md_err *err);
 
+/* 1 if the kernel says table ip md is not there (someone deleted it:
+ * "nft flush ruleset", a firewall's reload), 0 if it is, or if md
+ * cannot tell (no nf_tables). */
+int nft_table_gone(void);
+
 /* The answers to a batch whose messages were numbered up to last_seq,
  * as one recv() gave them (buf, n): notes in *error the first error
  * (-errno as the kernel gives it, 0 none) and in *error_seq its
