@@ -487,6 +487,14 @@ static int mark_removing(struct container *c, void *arg, struct md_err *err)
 	const struct container *own = arg;
 
 	if (own) {
+		/* (Its network too: what own gave back already, with its
+		 * veth gone with its namespace, is not given back again.) */
+		char *more = own->connected ? strdup(own->connected) : NULL;
+		if (own->connected && !more)
+			return err_set(err, ENOMEM, "container %s", c->id);
+		free(c->connected);
+		c->connected = more;
+		memcpy(c->ip, own->ip, sizeof(c->ip));
 		memcpy(c->started, own->started, sizeof(c->started));
 		memcpy(c->finished, own->finished, sizeof(c->finished));
 		memcpy(c->error, own->error, sizeof(c->error));
