@@ -210,7 +210,13 @@ void ctr_ps_fields(struct tv *t, const struct container *c,
 		strcat(strcat(nets, ","), ep[i].net);
 	tv_str(t, "Networks", nets);
 	/* (Docker's PORTS: only while it runs) */
-	tv_str(t, "Ports", container_live(c) && c->ports ? c->ports : "");
+	if (container_live(c) && c->ports) {
+		char *shown = ports_display(c->ports);
+		tv_str(t, "Ports", shown ? shown : c->ports);
+		free(shown);
+	} else {
+		tv_str(t, "Ports", "");
+	}
 	buf[0] = 0;
 	if (o->fields & CTR_PS_RUNNING_FOR) {
 		/* (Docker: the creation time in whole seconds) */

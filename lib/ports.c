@@ -296,3 +296,42 @@ void ports_free(struct ports *p)
 	p->v = NULL;
 	p->n = 0;
 }
+
+char *ports_display(const char *text)
+{
+	char *buf = NULL, ip[16], one[80];
+	size_t len = 0, cap = 0;
+	struct port_map m, next;
+	const char *s = text;
+	int r = ports_next(&s, &m);
+
+	if (put(&buf, &len, &cap, "") < 0)
+		return NULL;
+	while (r > 0) {
+		uint16_t last = m.host, ctr_last = m.ctr;
+		/* (A run: same address and protocol, both ports one more.) */
+		while ((r = ports_next(&s, &next)) > 0 && next.ip == m.ip &&
+		       next.udp == m.udp && next.host == last + 1 &&
+		       next.ctr == ctr_last + 1) {
+			last = next.host;
+			ctr_last = next.ctr;
+		}
+		ip4_format(m.ip, ip, sizeof(ip));
+		if (last != m.host)
+			snprintf(one, sizeof(one), "%s%s:%u-%u->%u-%u/%s", len ? ", " : "",
+				 ip, m.host, last, m.ctr, ctr_last, m.udp ? "udp" : "tcp");
+		else
+			snprintf(one, sizeof(one), "%s%s:%u->%u/%s", len ? ", " : "",
+				 ip, m.host, m.ctr, m.udp ? "udp" : "tcp");
+		if (put(&buf, &len, &cap, one) < 0) {
+			free(buf);
+			return NULL;
+		}
+		m = next;
+	}
+	if (r < 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
