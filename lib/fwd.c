@@ -400,10 +400,18 @@ static struct flow *flow_new(struct fwd *f, struct lsn *l,
 	struct flow *fl;
 
 	/* Idle flows end when a new client comes (no timer: an idle
-	 * forwarder keeps its flows, at most FWD_FLOW_MAX sockets). */
+	 * forwarder keeps its flows, at most FWD_FLOW_MAX sockets); at the
+	 * cap, the one idle longest (fwd.h). */
 	expire(f);
-	if (!f->addr || f->nflow >= FWD_FLOW_MAX)
+	if (!f->addr)
 		return NULL;
+	if (f->nflow >= FWD_FLOW_MAX) {
+		struct flow *old = f->flows;
+		for (struct flow *o = f->flows; o; o = o->next)
+			if (o->last <= old->last)
+				old = o;
+		flow_close(f, old);
+	}
 	if (!(fl = calloc(1, sizeof(*fl))))
 		return NULL;
 	fl->kind = K_FLOW;
@@ -443,7 +451,8 @@ static void udp_event(struct fwd *f, struct lsn *l)
 			if (fl->l == l && fl->client.sin_port == from.sin_port &&
 			    fl->client.sin_addr.s_addr == from.sin_addr.s_addr)
 				break;
-		/* (At the cap, or stopped: dropped, as a full queue would.) */
+		/* (Stopped, or out of memory or fds: dropped, as a full
+		 * queue would.) */
 		if (!fl && !(fl = flow_new(f, l, &from)))
 			continue;
 		fl->last = now_s();
