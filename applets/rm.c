@@ -60,8 +60,10 @@ static int rm_one(struct store *s, const char *arg, int force)
 	struct container c;
 	struct cgroup cg = { 0 };
 	struct md_err err;
-	int r = 0, n;
+	int r, n, tries = 0;
 
+again:
+	r = 0;
 	if (container_lookup(s, arg, &c, &err) < 0) {
 		/* As Docker's: -f makes a missing container no failure. */
 		applet_fail(&err);
@@ -91,6 +93,9 @@ static int rm_one(struct store *s, const char *arg, int force)
 	else if (r == 0)
 		r = -1;
 	container_free(&c);
+	/* (-f, and md-start ran it again meanwhile: killed again.) */
+	if (r < 0 && force && err.errnum == EBUSY && ++tries < 3)
+		goto again;
 	if (r < 0) {
 		applet_fail(&err);
 		return 1;

@@ -482,18 +482,24 @@ static void let_waiters_read(struct store *s, const struct container *c)
  * the caller's own run, ended, whose state may still say it runs: its
  * end goes in. Otherwise a container that runs (started meanwhile) is
  * refused. */
+struct mark {
+	const struct container *own;
+	int read;		/* out: the state was read */
+};
+
 static int mark_removing(struct container *c, void *arg, struct md_err *err)
 {
-	const struct container *own = arg;
+	struct mark *k = arg;
+	const struct container *own = k->own;
+
+	k->read = 1;
 
 	if (own) {
-		/* (Its network too: what own gave back already, with its
-		 * veth gone with its namespace, is not given back again.) */
-		char *more = own->connected ? strdup(own->connected) : NULL;
-		if (own->connected && !more)
-			return err_set(err, ENOMEM, "container %s", c->id);
-		free(c->connected);
-		c->connected = more;
+		/* (Its address too: one own gave back already, its veth
+		 * gone with its namespace, is not detached again. Its
+		 * connected networks stay as recorded: md-network connect
+		 * may have added some since own was read; those given back
+		 * already are given back again, harmlessly.) */
 		memcpy(c->ip, own->ip, sizeof(c->ip));
 		memcpy(c->started, own->started, sizeof(c->started));
 		memcpy(c->finished, own->finished, sizeof(c->finished));
@@ -565,18 +571,21 @@ int container_remove(struct store *s, const struct container *c,
 	struct container now;
 	struct endpoint ep[ENDPOINTS_MAX];
 	char dir[128], tmp[128];
+	struct mark k = { (flags & RM_ENDED) ? c : NULL, 0 };
 	int rm, rc, watch_fd = c->watch_fd;
 
 	/* (RM_NO_WAITERS: the caller holds the lock, and c is the truth.) */
 	if (!(flags & RM_NO_WAITERS)) {
-		rc = container_update(s, c->id, &now, mark_removing,
-				      (flags & RM_ENDED) ? (void *)c : NULL, 0, err);
-		if (rc < 0 && (err->errnum == ENOENT || err->errnum == EBUSY)) {
+		rc = container_update(s, c->id, &now, mark_removing, &k, 0, err);
+		/* (A state that cannot be read goes unmarked: no start takes
+		 * such a container either. One read, refused or not
+		 * written, stays.) */
+		if (rc < 0)
+			container_free(&now);
+		if (rc < 0 && (err->errnum == ENOENT || k.read)) {
 			close_if(hold_fd);
 			return err->errnum == ENOENT ? 0 : -1;
 		}
-		/* (A state that cannot be read goes unmarked: no start
-		 * takes such a container either.) */
 		if (rc == 0)
 			c = &now;
 	}

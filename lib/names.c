@@ -423,7 +423,7 @@ static int connect_fn(struct container *c, void *arg, struct md_err *err)
 				return -1;
 			ns = open(path, O_RDONLY | O_CLOEXEC);
 			rc = ns < 0 ? err_set(err, errno, "%s", path) :
-			     net_attach_more(k->s, k->nc, c->id, ns, k->ep.idx, addr, err);
+			     net_attach_more(k->s, k->nc, c->id, ns, k->ep.idx, addr, 0, err);
 			if (ns >= 0)
 				close(ns);
 			if (rc < 0) {
@@ -463,7 +463,14 @@ int names_connect(struct store *s, const struct netconf *nc, const char *id,
 {
 	struct conn k = { s, nc, aliases, force };
 	struct container c;
+	struct md_err e2;
 
+	/* (Its bridge and md's table first, outside the container's lock:
+	 * see net_attach_more. Without nf_tables it works, unsaid here.) */
+	if (aliases && net_bridge_up(s, nc, &e2) < 0) {
+		*err = e2;
+		return -1;
+	}
 	if (container_update(s, id, &c, connect_fn, &k, 1, err) < 0)
 		return -1;
 	/* (Outside the container's lock: names.h's lock is taken under

@@ -75,48 +75,46 @@ static int bridge(struct nl *nl, const struct netconf *nc, int *made,
 
 /* ---- outbound NAT ---- */
 
-/* IPv4 forwarding on: the containers' packets leave through md's
- * network namespace (the setting is the namespace's own). As Docker, md
- * does not turn it off again: something else may need it by then. 1 if
- * md turned it on now, 0 if it was on, -1. */
-static int forwarding_on(struct md_err *err)
-{
-	static const char path[] = "/proc/sys/net/ipv4/ip_forward";
-	char on = 0;
-	int fd = open(path, O_RDWR | O_CLOEXEC), e = errno, rw = fd >= 0, r = -1;
+/* IPv4 forwarding: on while md has a bridge (the containers' packets
+ * leave through md's network namespace; the setting is the namespace's
+ * own). md records that it turned it on, in this boot (networks.forward
+ * holds the boot's ID; written before, so that a crash between leaves
+ * the record, not forwarding unrecorded): then its forward chain drops
+ * what is not md's (nft.h), and its last bridge gone turns it off again,
+ * leaving the host as md found it. Forwarding that was on before md is
+ * left on, as Docker does. The caller holds networks.lock. For on: 1 if
+ * md turned it on (now or before), 0 if not, -1. */
+#define FORWARD_PATH "/proc/sys/net/ipv4/ip_forward"
 
-	/* (A read-only /proc/sys, as in a container, with it on is fine.) */
-	if (!rw)
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0 && read(fd, &on, 1) == 1 && on == '1')
-		r = 0;
-	else if (rw && pwrite(fd, "1\n", 2, 0) == 2)
-		r = 1;
-	else if (rw)
-		e = errno;
-	if (fd >= 0)
-		close(fd);
-	return r < 0 ? err_set(err, e, "%s", path) : r;
-}
-
-/* Whether md's forward chain drops what is not md's (nft.h): if md
- * turned forwarding on, in this boot. networks.forward holds that
- * boot's ID; the caller holds networks.lock. */
-static int drop_other(struct store *s, struct md_err *err)
+static int forwarding(struct store *s, int on, struct md_err *err)
 {
 	const char *boot = host_boot_id();
-	char *was;
-	int r = forwarding_on(err), drop;
+	char cur = 0, *was = file_read_at(s->fd, "networks.forward", 64, NULL, err);
+	int ours = was && boot[0] && !strcmp(was, boot), rc = -1;
+	int fd = open(FORWARD_PATH, O_RDWR | O_CLOEXEC), e = errno, rw = fd >= 0;
 
-	if (r < 0)
-		return -1;
-	if (r > 0)
-		return file_write_at(s->fd, "networks.forward", boot, strlen(boot),
-				     0644, err) < 0 ? -1 : 1;
-	was = file_read_at(s->fd, "networks.forward", 64, NULL, err);
-	drop = was && boot[0] && !strcmp(was, boot);
 	free(was);
-	return drop;
+	/* (A read-only /proc/sys, as in a container, with it on is fine.) */
+	if (!rw)
+		fd = open(FORWARD_PATH, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0 && read(fd, &cur, 1) != 1)
+		cur = 0;
+	if (!on) {
+		if (ours && cur == '1' && rw && pwrite(fd, "0\n", 2, 0) == 2)
+			unlinkat(s->fd, "networks.forward", 0);
+		rc = 0;
+	} else if (cur == '1') {
+		rc = ours;
+	} else if (!rw) {
+		err_set(err, e, "%s", FORWARD_PATH);
+	} else if (file_write_at(s->fd, "networks.forward", boot, strlen(boot),
+				 0644, err) == 0) {
+		rc = pwrite(fd, "1\n", 2, 0) == 2 ? 1 :
+		     err_set(err, errno, "%s", FORWARD_PATH);
+	}
+	if (fd >= 0)
+		close(fd);
+	return rc;
 }
 
 /* Masquerade (nft.h) for each md network whose bridge is there now,
@@ -151,7 +149,7 @@ static int nat_sync(struct store *s, const char *skip,
 		if (br)
 			v[k++] = (struct nft_masq){ nc->sn.net, nc->sn.prefix, nc->bridge };
 	}
-	if (k && (drop = drop_other(s, err)) < 0)
+	if ((drop = forwarding(s, k > 0, err)) < 0)
 		goto out;
 	rc = nft_masq_set(v, k, drop > 0, err);
 out:
@@ -214,7 +212,7 @@ int net_bridge_up(struct store *s, const struct netconf *nc, struct md_err *err)
 
 	if (bridge_up(nc, &made, err) < 0)
 		return -1;
-	return made ? nat_made(s, nc, err) : 0;
+	return made || nft_table_gone() ? nat_made(s, nc, err) : 0;
 }
 
 /* The host end's name. */
@@ -263,7 +261,8 @@ int net_detach_more(const char *id, int idx, struct md_err *err)
 }
 
 static int attach(struct store *s, const struct netconf *nc, const char *host,
-		  const char *ethn, int netns_fd, uint32_t addr, struct md_err *err);
+		  const char *ethn, int netns_fd, uint32_t addr, int nat,
+		  struct md_err *err);
 
 int net_attach(struct store *s, const struct netconf *nc, const char *id,
 	       int netns_fd, uint32_t addr, struct md_err *err)
@@ -271,21 +270,25 @@ int net_attach(struct store *s, const struct netconf *nc, const char *id,
 	char host[16];
 
 	veth_name(id, host);
-	return attach(s, nc, host, "eth0", netns_fd, addr, err);
+	return attach(s, nc, host, "eth0", netns_fd, addr, 1, err);
 }
 
 int net_attach_more(struct store *s, const struct netconf *nc, const char *id,
-		    int netns_fd, int idx, uint32_t addr, struct md_err *err)
+		    int netns_fd, int idx, uint32_t addr, int nat,
+		    struct md_err *err)
 {
 	char host[16], eth[16];
 
 	more_names(id, idx, host, eth);
-	return attach(s, nc, host, eth, netns_fd, addr, err);
+	return attach(s, nc, host, eth, netns_fd, addr, nat, err);
 }
 
-/* eth0 (with the default route) or another. */
+/* eth0 (with the default route) or another. nat: md's table may be
+ * made again here (networks.lock; never under a container's lock:
+ * md-network rm holds networks.lock while it reads containers). */
 static int attach(struct store *s, const struct netconf *nc, const char *host,
-		  const char *ethn, int netns_fd, uint32_t addr, struct md_err *err)
+		  const char *ethn, int netns_fd, uint32_t addr, int nat,
+		  struct md_err *err)
 {
 	struct nl nl, in = { .fd = -1 };
 	int br, made, vh, eth, rc = -1;
@@ -298,7 +301,7 @@ static int attach(struct store *s, const struct netconf *nc, const char *host,
 	 * deleted by someone else is made again here too: without it, no
 	 * NAT, and nothing keeps the outside and other networks out.) */
 	if ((br = bridge(&nl, nc, &made, err)) < 0 ||
-	    ((made || nft_table_gone()) && nat_made(s, nc, err) < 0))
+	    (nat && (made || nft_table_gone()) && nat_made(s, nc, err) < 0))
 		goto out;
 	/* A host end of this name is this container's own, of its run
 	 * before: the kernel deletes it a few ms after that run's network

@@ -88,8 +88,9 @@ int net_join_open(struct store *s, const char *name, char id[65],
 /* 1 if name is bridge, host or none. */
 int net_predefined(const char *name);
 /* Makes the bridge if it is missing, with its address, up; one made
- * turns IPv4 forwarding on and rewrites md's nf_tables table (nft.h):
- * masquerade for every md network whose bridge is there. Returns 1 (not
+ * (or md's table found deleted) turns IPv4 forwarding on and rewrites
+ * md's nf_tables table (nft.h) for every md network whose bridge is
+ * there. Takes networks.lock: never under a container's lock. Returns 1 (not
  * -1) when it made the bridge and the kernel has no nf_tables: it
  * works, without outbound NAT; err says so, for md to print once. */
 int net_bridge_up(struct store *s, const struct netconf *nc, struct md_err *err);
@@ -100,9 +101,11 @@ int net_attach(struct store *s, const struct netconf *nc, const char *id,
 	       int netns_fd, uint32_t addr, struct md_err *err);
 
 /* md-network connect's: eth<idx> (1..8), its host end vx + 11 digits
- * of the ID + idx; no route. */
+ * of the ID + idx; no route. nat 0: the caller holds a container's lock,
+ * so md's table is not made again here (net_bridge_up does, before). */
 int net_attach_more(struct store *s, const struct netconf *nc, const char *id,
-		    int netns_fd, int idx, uint32_t addr, struct md_err *err);
+		    int netns_fd, int idx, uint32_t addr, int nat,
+		    struct md_err *err);
 int net_detach_more(const char *id, int idx, struct md_err *err);
 /* An md-network connect's network at a start (run_spec.more). */
 struct net_more {

@@ -393,7 +393,7 @@ static int start_command(struct run_spec *r, struct run_proc *p, int *master,
 		     net_attach(r->s, r->net, r->c->id, ns, r->addr, err);
 		for (size_t i = 0; rc == 0 && i < r->nmore; i++)
 			rc = net_attach_more(r->s, &r->more[i].nc, r->c->id, ns,
-					     r->more[i].idx, r->more[i].addr, err);
+					     r->more[i].idx, r->more[i].addr, 1, err);
 		if (ns >= 0)
 			close(ns);
 		if (rc < 0)
