@@ -67,7 +67,7 @@ static int start_one(struct container *c, const char *arg)
 		if (rc == 1) {
 			rc = start_container(c->id, &l, 0, &err);
 			/* (Removed since the lookup: named as typed.) */
-			if (rc < 0 && err.errnum == ENOENT)
+			if (rc == -2)
 				err_set(&err, 0, "No such container: %s", arg);
 			if (rc < 0 || rc > 1)
 				applet_fail(&err);

@@ -62,6 +62,7 @@ struct conn {
 
 struct flow {
 	uint8_t kind;
+	uint8_t replied;	/* the container has answered it */
 	int fd;			/* connected to the container */
 	struct lsn *l;
 	struct sockaddr_in client;
@@ -376,6 +377,7 @@ static void flow_event(struct fwd *f, struct flow *fl)
 			continue;
 		}
 		fl->last = now_s();
+		fl->replied = 1;
 		sendto(fl->l->fd, dgram, (size_t)k, 0,
 		       (struct sockaddr *)&fl->client, sizeof(fl->client));
 	}
@@ -401,14 +403,16 @@ static struct flow *flow_new(struct fwd *f, struct lsn *l,
 
 	/* Idle flows end when a new client comes (no timer: an idle
 	 * forwarder keeps its flows, at most FWD_FLOW_MAX sockets); at the
-	 * cap, the one idle longest (fwd.h). */
+	 * cap, one the container never answered, else the one idle longest
+	 * (fwd.h). */
 	expire(f);
 	if (!f->addr)
 		return NULL;
 	if (f->nflow >= FWD_FLOW_MAX) {
 		struct flow *old = f->flows;
 		for (struct flow *o = f->flows; o; o = o->next)
-			if (o->last <= old->last)
+			if (o->replied < old->replied ||
+			    (o->replied == old->replied && o->last <= old->last))
 				old = o;
 		flow_close(f, old);
 	}

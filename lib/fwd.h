@@ -18,9 +18,10 @@
  * published ports itself, through the host): connections and flows are
  * capped (FWD_CONN_MAX, FWD_FLOW_MAX, and by the fds the process may
  * open); at the cap a new connection is accepted and closed at once (the
- * client sees EOF); a datagram from a new client address ends the flow
- * idle longest (UDP has no close: clients that left must not keep new
- * ones out for FWD_UDP_IDLE seconds; as conntrack's early drop). A
+ * client sees EOF); a datagram from a new client address ends a flow
+ * the container never answered (as conntrack's early drop), else the
+ * one idle longest (UDP has no close: clients that left must not keep
+ * new ones out for FWD_UDP_IDLE seconds). A
  * busy connection yields after a budget of bytes, so one stream cannot
  * starve the others nor the caller's loop. What goes to the container is
  * the client's bytes, untouched; nothing it sends is parsed. Every fd is

@@ -420,6 +420,12 @@ int nft_masq_set(const struct nft_masq *v, size_t n, int drop_other,
 		err_set(err, EMSGSIZE, "nf_tables: batch");
 		goto out;
 	}
+	/* (netlink takes a message no larger than the socket's send
+	 * buffer: about 200 networks' rules fill the default one.) */
+	if (b.len > 65536) {
+		int sz = (int)b.len + 4096;
+		setsockopt(nl.fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz));
+	}
 	if (send(nl.fd, b.buf, b.len, 0) < 0) {
 		err_set(err, errno, "nf_tables: netlink send");
 		goto out;

@@ -297,41 +297,88 @@ void ports_free(struct ports *p)
 	p->n = 0;
 }
 
+/* Docker's order (cli's comparePorts): container port, address (as
+ * text), host port, protocol. */
+static int by_docker(const void *pa, const void *pb)
+{
+	const struct port_map *a = pa, *b = pb;
+	char x[16], y[16];
+	int d;
+
+	if (a->ctr != b->ctr)
+		return a->ctr < b->ctr ? -1 : 1;
+	ip4_format(a->ip, x, sizeof(x));
+	ip4_format(b->ip, y, sizeof(y));
+	if ((d = strcmp(x, y)))
+		return d;
+	if (a->host != b->host)
+		return a->host < b->host ? -1 : 1;
+	return a->udp - b->udp;
+}
+
+/* One group: "IP:A-B->A-B/tcp" (or one port). */
+static int group(char **buf, size_t *len, size_t *cap, const struct port_map *m,
+		 uint16_t last)
+{
+	char ip[16], ports[16], one[64];
+
+	ip4_format(m->ip, ip, sizeof(ip));
+	snprintf(ports, sizeof(ports), last != m->ctr ? "%u-%u" : "%u", m->ctr, last);
+	snprintf(one, sizeof(one), "%s%s:%s->%s/%s", *len ? ", " : "", ip, ports,
+		 ports, m->udp ? "udp" : "tcp");
+	return put(buf, len, cap, one);
+}
+
 char *ports_display(const char *text)
 {
-	char *buf = NULL, ip[16], one[80];
-	size_t len = 0, cap = 0;
-	struct port_map m, next;
+	struct port_map v[PORTS_MAX], *m;
+	uint16_t last[PORTS_MAX];
+	size_t n = 0, head[PORTS_MAX], nh = 0, len = 0, cap = 0;
 	const char *s = text;
-	int r = ports_next(&s, &m);
+	char *buf = NULL, ip[16], one[64];
+	int r = 0, bad = 0;
 
-	if (put(&buf, &len, &cap, "") < 0)
-		return NULL;
-	while (r > 0) {
-		uint16_t last = m.host, ctr_last = m.ctr;
-		/* (A run: same address and protocol, both ports one more.) */
-		while ((r = ports_next(&s, &next)) > 0 && next.ip == m.ip &&
-		       next.udp == m.udp && next.host == last + 1 &&
-		       next.ctr == ctr_last + 1) {
-			last = next.host;
-			ctr_last = next.ctr;
+	while (n < PORTS_MAX && (r = ports_next(&s, &v[n])) > 0)
+		n++;
+	if (r < 0 || put(&buf, &len, &cap, "") < 0)
+		goto fail;
+	qsort(v, n, sizeof(*v), by_docker);
+	/* As Docker's DisplayablePorts: maps whose host port is the
+	 * container's are grouped per address and protocol into runs (a
+	 * run broken is shown at once, the last of each group in the
+	 * order the groups began); the others follow, one by one. */
+	for (size_t i = 0; i < n; i++) {
+		size_t g;
+		if (v[i].host != v[i].ctr)
+			continue;
+		for (g = 0; g < nh; g++)
+			if (v[head[g]].ip == v[i].ip && v[head[g]].udp == v[i].udp)
+				break;
+		if (g == nh) {
+			head[nh] = i;
+			last[nh++] = v[i].ctr;
+		} else if (v[i].ctr == last[g] + 1) {
+			last[g] = v[i].ctr;
+		} else {
+			bad |= group(&buf, &len, &cap, &v[head[g]], last[g]);
+			head[g] = i;
+			last[g] = v[i].ctr;
 		}
-		ip4_format(m.ip, ip, sizeof(ip));
-		if (last != m.host)
-			snprintf(one, sizeof(one), "%s%s:%u-%u->%u-%u/%s", len ? ", " : "",
-				 ip, m.host, last, m.ctr, ctr_last, m.udp ? "udp" : "tcp");
-		else
-			snprintf(one, sizeof(one), "%s%s:%u->%u/%s", len ? ", " : "",
-				 ip, m.host, m.ctr, m.udp ? "udp" : "tcp");
-		if (put(&buf, &len, &cap, one) < 0) {
-			free(buf);
-			return NULL;
-		}
-		m = next;
 	}
-	if (r < 0) {
-		free(buf);
-		return NULL;
+	for (size_t g = 0; g < nh; g++)
+		bad |= group(&buf, &len, &cap, &v[head[g]], last[g]);
+	for (size_t i = 0; i < n; i++) {
+		m = &v[i];
+		if (m->host == m->ctr)
+			continue;
+		ip4_format(m->ip, ip, sizeof(ip));
+		snprintf(one, sizeof(one), "%s%s:%u->%u/%s", len ? ", " : "", ip,
+			 m->host, m->ctr, m->udp ? "udp" : "tcp");
+		bad |= put(&buf, &len, &cap, one);
 	}
-	return buf;
+	if (!bad)
+		return buf;
+fail:
+	free(buf);
+	return NULL;
 }

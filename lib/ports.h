@@ -54,10 +54,11 @@ char *ports_text(const struct ports *p);
 /* Closes the sockets (fds become -1) and frees. */
 void ports_free(struct ports *p);
 
-/* A "ports" text as Docker's PORTS column shows it: each run of maps
- * on one address and protocol whose host and container ports both go
- * up by one joined ("0.0.0.0:8000-8002->80-82/tcp"). malloc'd; NULL:
- * no memory, or the text is malformed. */
+/* A "ports" text as Docker's PORTS column shows it: sorted by
+ * container port; maps whose host port is the container's joined into
+ * runs per address and protocol ("0.0.0.0:80-82->80-82/tcp"), the
+ * others one by one after them. malloc'd; NULL: no memory, or the text
+ * is malformed. */
 char *ports_display(const char *text);
 /* One entry of a "ports" text, from *s on (which is moved past it):
  * 1 got one, 0 at the end, -1 malformed. */

@@ -398,19 +398,21 @@ static int start(struct start *st, const char *id, struct monitor_link *l,
 }
 
 /* A start that failed because md-rm took the container meanwhile (its
- * files went under it) says that instead. */
-static void gone(struct store *s, const char *id, struct md_err *err)
+ * files went under it) says that instead: 1 if it is gone. */
+static int gone(struct store *s, const char *id, struct md_err *err)
 {
 	struct container c;
 	struct md_err e2;
 
 	if (container_load(s, id, &c, &e2) < 0) {
-		if (e2.errnum == ENOENT)
-			*err = e2;
-		return;
+		if (e2.errnum != ENOENT)
+			return 0;
+		*err = e2;
+		return 1;
 	}
 	removing(&c, err);
 	container_free(&c);
+	return 0;
 }
 
 int start_container(const char *id, struct monitor_link *l, int restart,
@@ -426,8 +428,8 @@ int start_container(const char *id, struct monitor_link *l, int restart,
 	if (store_open(&st.s, STORE_READ, err) < 0)
 		return -1;
 	rc = start(&st, id, l, err);
-	if (rc < 0 && err->errnum != ENOENT)
-		gone(&st.s, id, err);
+	if (rc < 0 && gone(&st.s, id, err))
+		rc = -2;
 	strv_free(&st.argv);
 	strv_free(&st.env);
 	strv_free(&st.layers);

@@ -47,7 +47,8 @@
 /* The starter's work for container id. restart: a restart by the
  * starter's parent, its monitor; else md-start's. 0 started (the
  * monitor has it); 1 nothing to do (running already; for a restart, no
- * longer the monitor's to restart); -1 md could not start it, or 2..255
+ * longer the monitor's to restart); -2 it is gone (removed meanwhile);
+ * -1 md could not start it, or 2..255
  * the exit code of a command that could not be run: err says why, and,
  * once claimed, the state (Docker's State.Error). */
 int start_container(const char *id, struct monitor_link *l, int restart,

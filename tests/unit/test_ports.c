@@ -1,5 +1,5 @@
-/* A "ports" text as md-ps shows it (ports_display): runs joined as
- * Docker's PORTS column joins them; ports_next on bad text. */
+/* A "ports" text as md-ps shows it (ports_display): sorted and joined
+ * as Docker's PORTS column (its cli's DisplayablePorts); bad text. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,17 +25,21 @@ int main(void)
 {
 	shows("", "");
 	shows("127.0.0.1:8080->80/tcp", "127.0.0.1:8080->80/tcp");
-	/* a range, then one that breaks it (another protocol, address,
-	 * or a port that does not follow) */
-	shows("0.0.0.0:8000->80/tcp, 0.0.0.0:8001->81/tcp, 0.0.0.0:8002->82/tcp, "
-	      "0.0.0.0:8003->83/udp, 127.0.0.1:8004->84/udp, 127.0.0.1:8006->85/udp",
-	      "0.0.0.0:8000-8002->80-82/tcp, 0.0.0.0:8003->83/udp, "
-	      "127.0.0.1:8004->84/udp, 127.0.0.1:8006->85/udp");
-	/* host ports in a row, container ports not: each alone */
-	shows("0.0.0.0:9000->80/tcp, 0.0.0.0:9001->80/tcp",
-	      "0.0.0.0:9000->80/tcp, 0.0.0.0:9001->80/tcp");
-	shows("0.0.0.0:65534->1/tcp, 0.0.0.0:65535->2/tcp",
-	      "0.0.0.0:65534-65535->1-2/tcp");
+	/* host port not the container's: one by one, by container port */
+	shows("0.0.0.0:8001->81/tcp, 0.0.0.0:8000->80/tcp, 127.0.0.1:8004->84/udp",
+	      "0.0.0.0:8000->80/tcp, 0.0.0.0:8001->81/tcp, 127.0.0.1:8004->84/udp");
+	/* the same: runs per address and protocol, before the others; a
+	 * run broken (53, then 80) shown at once, each group's last in
+	 * the order the groups began */
+	shows("0.0.0.0:8080->90/tcp, 0.0.0.0:82->82/tcp, 0.0.0.0:80->80/tcp, "
+	      "0.0.0.0:81->81/tcp, 127.0.0.1:53->53/udp, 0.0.0.0:53->53/tcp",
+	      "0.0.0.0:53->53/tcp, 0.0.0.0:80-82->80-82/tcp, 127.0.0.1:53->53/udp, "
+	      "0.0.0.0:8080->90/tcp");
+	/* a run broken: its first part at once */
+	shows("0.0.0.0:80->80/tcp, 0.0.0.0:82->82/tcp, 0.0.0.0:83->83/tcp",
+	      "0.0.0.0:80->80/tcp, 0.0.0.0:82-83->82-83/tcp");
+	shows("0.0.0.0:65534->65534/udp, 0.0.0.0:65535->65535/udp",
+	      "0.0.0.0:65534-65535->65534-65535/udp");
 	/* malformed: none */
 	CHECK(!ports_display("0.0.0.0:80/tcp"));
 	CHECK(!ports_display("1.2.3.4:80->80/tcp, x:81->81/tcp"));
