@@ -121,13 +121,16 @@ static int forwarding(struct store *s, int on, struct md_err *err)
  * but skip (one being removed), and extra (one being made, not in the
  * store yet). The caller holds networks.lock: two md never interleave
  * their list and their write (the last write would miss the other's
- * network). 0, 1 (no nf_tables: err says so), -1. */
+ * network). 0, 1 (no nf_tables: err says so), 2 (masquerade only:
+ * the kernel has no ct expression or filter chain for the forward
+ * chain), -1. */
 static int nat_sync(struct store *s, const char *skip,
 		    const struct netconf *extra, struct md_err *err)
 {
 	struct netconf *list, def;
 	struct nft_masq *v = NULL;
 	struct nl nl = { .fd = -1 };
+	struct md_err e2;
 	size_t n, k = 0;
 	int rc = -1, drop = 0;
 
@@ -151,7 +154,11 @@ static int nat_sync(struct store *s, const char *skip,
 	}
 	if ((drop = forwarding(s, k > 0, err)) < 0)
 		goto out;
-	rc = nft_masq_set(v, k, drop > 0, err);
+	rc = nft_masq_set(v, k, drop > 0 ? NFT_FILTER_DROP : NFT_FILTER_ACCEPT, err);
+	/* A kernel with nat but without what the forward chain needs (the
+	 * ct expression, filter chains): masquerade alone, and said (2). */
+	if (rc > 0 && k && nft_masq_set(v, k, NFT_FILTER_NONE, &e2) == 0)
+		rc = 2;
 out:
 	nl_close(&nl);
 	free(list);
@@ -159,10 +166,16 @@ out:
 	return rc;
 }
 
-static int no_nat(const struct netconf *nc, struct md_err *err)
+/* nat_sync's 1 or 2, said (once, by whoever made the bridge). */
+static int no_nat(const struct netconf *nc, int rc, struct md_err *err)
 {
-	err_set(err, 0, "no nf_tables in this kernel: containers on %s have "
-		"no outbound NAT", nc->bridge);
+	if (rc == 2)
+		err_set(err, 0, "no nf_tables conntrack matching in this kernel: "
+			"containers on %s are not filtered (not isolated from "
+			"other networks and the outside)", nc->bridge);
+	else
+		err_set(err, 0, "no nf_tables in this kernel: containers on %s "
+			"have no outbound NAT", nc->bridge);
 	return 1;
 }
 
@@ -191,7 +204,7 @@ static int nat_made(struct store *s, const struct netconf *nc, struct md_err *er
 		}
 	}
 	rc = nat_sync(s, NULL, NULL, err);
-	return rc > 0 ? no_nat(nc, err) : rc;
+	return rc > 0 ? no_nat(nc, rc, err) : rc;
 }
 
 static int bridge_up(const struct netconf *nc, int *made, struct md_err *err)
@@ -613,7 +626,7 @@ int net_create(struct store *s, const char *name, const char *subnet,
 		snprintf(final, sizeof(final), "networks/%s", name);
 		if ((rc = nat_sync(s, NULL, nc, err)) >= 0) {
 			if (renameat(s->fd, dir, s->fd, final) == 0)
-				return rc > 0 ? no_nat(nc, err) : 0;
+				return rc > 0 ? no_nat(nc, rc, err) : 0;
 			err_set(err, errno, "%s", final);
 			nat_sync(s, NULL, NULL, &e2);	/* (without it) */
 		}

@@ -251,11 +251,11 @@ static void verdict(struct nl_req *r, uint32_t code)
 }
 
 /* ip saddr NET/PREFIX oifname != "BRIDGE" masquerade */
-static void masq_rule(struct batch *b, const struct nft_masq *m)
+static void masq_rule(struct batch *b, const struct nft_masq *m, uint16_t flags)
 {
 	uint32_t bits = m->prefix > 0 ? htonl(~0u << (32 - m->prefix)) : 0;
 	struct nl_req r;
-	size_t list = rule_begin(&r, CHAIN, 0), e, d;
+	size_t list = rule_begin(&r, CHAIN, flags), e, d;
 
 	/* reg1 = the IPv4 header's source address (bytes 12-15) */
 	e = expr_begin(&r, "payload", &d);
@@ -371,7 +371,7 @@ static int failed(uint32_t seq, uint32_t first, const struct nft_masq *v,
 		       i >= 1 && i <= 3 ? "table ip " TABLE : "batch");
 }
 
-int nft_masq_set(const struct nft_masq *v, size_t n, int drop_other,
+int nft_masq_set(const struct nft_masq *v, size_t n, int filter,
 		 struct md_err *err)
 {
 	struct batch b = { 0 };
@@ -406,13 +406,15 @@ int nft_masq_set(const struct nft_masq *v, size_t n, int drop_other,
 		chain(&b, CHAIN, NF_INET_POST_ROUTING, NF_IP_PRI_NAT_SRC, "nat",
 		      NF_ACCEPT);
 		for (size_t i = 0; i < n; i++)
-			masq_rule(&b, &v[i]);
-		chain(&b, FORWARD, NF_INET_FORWARD, NF_IP_PRI_FILTER, "filter",
-		      drop_other ? NF_DROP : NF_ACCEPT);
-		for (int w = 0; w < FWD_RULES; w++)
-			for (size_t i = 0; i < n; i++)
-				forward_rule(&b, &v[i], w, w == FWD_RULES - 1 &&
-					     i == n - 1 ? NLM_F_ACK : 0);
+			masq_rule(&b, &v[i], !filter && i == n - 1 ? NLM_F_ACK : 0);
+		if (filter) {
+			chain(&b, FORWARD, NF_INET_FORWARD, NF_IP_PRI_FILTER,
+			      "filter", filter == NFT_FILTER_DROP ? NF_DROP : NF_ACCEPT);
+			for (int w = 0; w < FWD_RULES; w++)
+				for (size_t i = 0; i < n; i++)
+					forward_rule(&b, &v[i], w, w == FWD_RULES - 1 &&
+						     i == n - 1 ? NLM_F_ACK : 0);
+		}
 	}
 	last = b.seq;
 	batch_mark(&b, NFNL_MSG_BATCH_END);

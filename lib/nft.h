@@ -44,12 +44,14 @@ struct nft_masq {
 	const char *bridge;	/* its bridge: what is not masqueraded */
 };
 
-/* Makes table ip md hold exactly the rules for v[0..n-1], the forward
- * chain's policy drop if drop_other; n == 0 deletes the table (if it is
+/* Makes table ip md hold exactly the rules for v[0..n-1]: masquerade,
+ * and the forward chain unless filter is NFT_FILTER_NONE (its policy
+ * drop with NFT_FILTER_DROP); n == 0 deletes the table (if it is
  * there). 0 done; 1 the kernel has no nf_tables (or no nat, ct or
  * filter for it): nothing done, err says so; -1 failed, err names
  * what. */
-int nft_masq_set(const struct nft_masq *v, size_t n, int drop_other,
+enum { NFT_FILTER_NONE, NFT_FILTER_ACCEPT, NFT_FILTER_DROP };
+int nft_masq_set(const struct nft_masq *v, size_t n, int filter,
 		 struct md_err *err);
 
 /* 1 if the kernel says table ip md is not there (someone deleted it:

@@ -96,17 +96,19 @@ static void live(void)
 		return;
 	}
 	/* nothing there: deleting is no error */
-	rc = nft_masq_set(v, 0, 0, &err);
+	rc = nft_masq_set(v, 0, NFT_FILTER_NONE, &err);
 	if (rc == 1) {
 		fprintf(stderr, "skip live nft tests: %s\n", err.msg);
 		return;
 	}
 	CHECK(rc == 0);
-	CHECK(nft_masq_set(v, 2, 0, &err) == 0);
-	CHECK(nft_masq_set(v, 1, 0, &err) == 0);	/* replaced whole */
-	CHECK(nft_masq_set(v, 2, 0, &err) == 0);
-	CHECK(nft_masq_set(v, 0, 0, &err) == 0);
-	CHECK(nft_masq_set(v, 0, 0, &err) == 0);
+	CHECK(nft_masq_set(v, 2, NFT_FILTER_DROP, &err) == 0);
+	CHECK(!nft_table_gone());
+	CHECK(nft_masq_set(v, 1, NFT_FILTER_ACCEPT, &err) == 0);	/* replaced whole */
+	CHECK(nft_masq_set(v, 2, NFT_FILTER_NONE, &err) == 0);
+	CHECK(nft_masq_set(v, 0, NFT_FILTER_DROP, &err) == 0);
+	CHECK(nft_table_gone());
+	CHECK(nft_masq_set(v, 0, NFT_FILTER_NONE, &err) == 0);
 }
 
 int main(void)
