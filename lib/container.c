@@ -482,17 +482,9 @@ static void let_waiters_read(struct store *s, const struct container *c)
  * the caller's own run, ended, whose state may still say it runs: its
  * end goes in. Otherwise a container that runs (started meanwhile) is
  * refused. */
-struct mark {
-	const struct container *own;
-	int read;		/* out: the state was read */
-};
-
 static int mark_removing(struct container *c, void *arg, struct md_err *err)
 {
-	struct mark *k = arg;
-	const struct container *own = k->own;
-
-	k->read = 1;
+	const struct container *own = arg;
 
 	if (own) {
 		/* (Its address too: one own gave back already, its veth
@@ -571,18 +563,18 @@ int container_remove(struct store *s, const struct container *c,
 	struct container now;
 	struct endpoint ep[ENDPOINTS_MAX];
 	char dir[128], tmp[128];
-	struct mark k = { (flags & RM_ENDED) ? c : NULL, 0 };
 	int rm, rc, watch_fd = c->watch_fd;
 
 	/* (RM_NO_WAITERS: the caller holds the lock, and c is the truth.) */
 	if (!(flags & RM_NO_WAITERS)) {
-		rc = container_update(s, c->id, &now, mark_removing, &k, 0, err);
-		/* (A state that cannot be read goes unmarked: no start takes
-		 * such a container either. One read, refused or not
-		 * written, stays.) */
+		rc = container_update(s, c->id, &now, mark_removing,
+				      (flags & RM_ENDED) ? (void *)c : NULL, 0, err);
+		/* (Unmarked when its state cannot be read or written, as on a
+		 * full disk, where removing is what frees space: no start
+		 * can read or claim it then either.) */
 		if (rc < 0)
 			container_free(&now);
-		if (rc < 0 && (err->errnum == ENOENT || k.read)) {
+		if (rc < 0 && (err->errnum == ENOENT || err->errnum == EBUSY)) {
 			close_if(hold_fd);
 			return err->errnum == ENOENT ? 0 : -1;
 		}

@@ -137,8 +137,8 @@ int container_update(struct store *s, const char *id, struct container *c,
 /* Removes the container's directory, everything in it, and its name.
  * First, under the directory's lock, its state says "removing" (a start
  * refuses it from then on; without RM_ENDED, one that runs now is
- * refused: EBUSY, in Docker's words; a state that cannot be read is
- * removed unmarked), and if md-wait waits on it
+ * refused: EBUSY, in Docker's words; a state that cannot be read or
+ * written is removed unmarked), and if md-wait waits on it
  * (container_wait_end), the removal waits (at most 5 s) until the
  * waiters have read its end and let go. RM_DETACH:
  * the name is free and the directory out of sight on return, a forked

@@ -463,15 +463,31 @@ int names_connect(struct store *s, const struct netconf *nc, const char *id,
 {
 	struct conn k = { s, nc, aliases, force };
 	struct container c;
+	struct netconf now;
 	struct md_err e2;
+	int lock = -1, rc;
 
-	/* (Its bridge and md's table first, outside the container's lock:
-	 * see net_attach_more. Without nf_tables it works, unsaid here.) */
-	if (aliases && net_bridge_up(s, nc, &e2) < 0) {
-		*err = e2;
-		return -1;
+	/* Its bridge and md's table first, outside the container's lock
+	 * (see net_attach_more; without nf_tables it works, unsaid here).
+	 * Then networks.lock shared, as md-network rm takes it (exclusive)
+	 * before any container's: the network is still this one, and is
+	 * not removed while the container is connected to it. */
+	if (aliases) {
+		if (net_bridge_up(s, nc, &e2) < 0) {
+			*err = e2;
+			return -1;
+		}
+		if ((lock = lock_at(s->fd, "networks.lock", LOCK_SH, err)) < 0)
+			return -1;
+		if (net_lookup(s, nc->name, &now, &e2) < 0 || strcmp(now.id, nc->id)) {
+			close(lock);
+			return err_set(err, 0, "network %s not found", nc->name);
+		}
 	}
-	if (container_update(s, id, &c, connect_fn, &k, 1, err) < 0)
+	rc = container_update(s, id, &c, connect_fn, &k, 1, err);
+	if (lock >= 0)
+		close(lock);
+	if (rc < 0)
 		return -1;
 	/* (Outside the container's lock: names.h's lock is taken under
 	 * none.) */

@@ -100,7 +100,8 @@ static int forwarding(struct store *s, int on, struct md_err *err)
 	if (fd >= 0 && read(fd, &cur, 1) != 1)
 		cur = 0;
 	if (!on) {
-		if (ours && cur == '1' && rw && pwrite(fd, "0\n", 2, 0) == 2)
+		/* (A record of forwarding off now is stale: gone too.) */
+		if (ours && (cur != '1' || (rw && pwrite(fd, "0\n", 2, 0) == 2)))
 			unlinkat(s->fd, "networks.forward", 0);
 		rc = 0;
 	} else if (cur == '1') {
@@ -109,8 +110,12 @@ static int forwarding(struct store *s, int on, struct md_err *err)
 		err_set(err, e, "%s", FORWARD_PATH);
 	} else if (file_write_at(s->fd, "networks.forward", boot, strlen(boot),
 				 0644, err) == 0) {
-		rc = pwrite(fd, "1\n", 2, 0) == 2 ? 1 :
-		     err_set(err, errno, "%s", FORWARD_PATH);
+		if (pwrite(fd, "1\n", 2, 0) == 2) {
+			rc = 1;
+		} else {
+			err_set(err, errno, "%s", FORWARD_PATH);
+			unlinkat(s->fd, "networks.forward", 0);
+		}
 	}
 	if (fd >= 0)
 		close(fd);
@@ -152,9 +157,12 @@ static int nat_sync(struct store *s, const char *skip,
 		if (br)
 			v[k++] = (struct nft_masq){ nc->sn.net, nc->sn.prefix, nc->bridge };
 	}
-	if ((drop = forwarding(s, k > 0, err)) < 0)
+	/* (Forwarding on before the table; off only once it is gone.) */
+	if (k && (drop = forwarding(s, 1, err)) < 0)
 		goto out;
 	rc = nft_masq_set(v, k, drop > 0 ? NFT_FILTER_DROP : NFT_FILTER_ACCEPT, err);
+	if (!k && rc >= 0)
+		forwarding(s, 0, &e2);
 	/* A kernel with nat but without what the forward chain needs (the
 	 * ct expression, filter chains): masquerade alone, and said (2). */
 	if (rc > 0 && k && nft_masq_set(v, k, NFT_FILTER_NONE, &e2) == 0)
@@ -225,7 +233,11 @@ int net_bridge_up(struct store *s, const struct netconf *nc, struct md_err *err)
 
 	if (bridge_up(nc, &made, err) < 0)
 		return -1;
-	return made || nft_table_gone() ? nat_made(s, nc, err) : 0;
+	/* (The note of no NAT only with a bridge made: a table that cannot
+	 * be made is never there, and would be said at every start.) */
+	if (made)
+		return nat_made(s, nc, err);
+	return nft_table_gone() && nat_made(s, nc, err) < 0 ? -1 : 0;
 }
 
 /* The host end's name. */
