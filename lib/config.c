@@ -25,6 +25,16 @@ struct reg_ctx {
 	struct registry_conf *out;
 };
 
+/* true/1/yes or false/0/no: 1 or 0; -1 neither. */
+static int boolean(const char *value)
+{
+	if (!strcmp(value, "true") || !strcmp(value, "1") || !strcmp(value, "yes"))
+		return 1;
+	if (!strcmp(value, "false") || !strcmp(value, "0") || !strcmp(value, "no"))
+		return 0;
+	return -1;
+}
+
 static int reg_handler(void *user, const char *section, const char *key,
 		       const char *value, struct md_err *err)
 {
@@ -36,15 +46,10 @@ static int reg_handler(void *user, const char *section, const char *key,
 		snprintf(c->out->ca, sizeof(c->out->ca), "%s", value);
 	else if (!strcmp(key, "mirror"))
 		snprintf(c->out->mirror, sizeof(c->out->mirror), "%s", value);
-	else if (!strcmp(key, "insecure")) {
-		if (!strcmp(value, "true") || !strcmp(value, "1") ||
-		    !strcmp(value, "yes"))
-			c->out->insecure = 1;
-		else if (strcmp(value, "false") && strcmp(value, "0") &&
-			 strcmp(value, "no"))
-			return err_set(err, 0, "%s: [%s] insecure: not a boolean: %s",
-				       config_path(), section, value);
-	}
+	else if (!strcmp(key, "insecure") &&
+		 (c->out->insecure = boolean(value)) < 0)
+		return err_set(err, 0, "%s: [%s] insecure: not a boolean: %s",
+			       config_path(), section, value);
 	return 0;
 }
 
@@ -70,6 +75,13 @@ static int defaults_handler(void *user, const char *section, const char *key,
 		snprintf(d->cgroup_parent, sizeof(d->cgroup_parent), "%s", value);
 	if (!strcmp(section, "defaults") && !strcmp(key, "bridge_subnet"))
 		snprintf(d->bridge_subnet, sizeof(d->bridge_subnet), "%s", value);
+	if (!strcmp(section, "defaults") && !strcmp(key, "port_nat")) {
+		int on = boolean(value);
+		if (on < 0)
+			return err_set(err, 0, "%s: [defaults] port_nat: not a "
+				       "boolean: %s", config_path(), value);
+		d->no_port_nat = !on;
+	}
 	return 0;
 }
 
@@ -86,7 +98,8 @@ int config_defaults(struct md_defaults *out, struct md_err *err)
 /* What md reads from md.ini; anything else is likely a typo. */
 static const char *const registry_keys[] = {
 	"ca", "insecure", "username", "password", "mirror", NULL };
-static const char *const defaults_keys[] = { "cgroup_parent", "bridge_subnet", NULL };
+static const char *const defaults_keys[] = {
+	"cgroup_parent", "bridge_subnet", "port_nat", NULL };
 
 /* The keys of a section md knows (`defaults`, `registry "HOST"`), or NULL. */
 static const char *const *section_keys(const char *s)

@@ -17,6 +17,9 @@ struct md_defaults {
 	char cgroup_parent[256];	/* [defaults] cgroup_parent, or "" */
 	char bridge_subnet[64];		/* [defaults] bridge_subnet: md0's
 					 * address/prefix, or "" */
+	int no_port_nat;		/* [defaults] port_nat = false: the
+					 * forwarder carries every connection
+					 * to a published port (fwd.h) */
 };
 
 /* The [defaults] section (zeroed when absent). */

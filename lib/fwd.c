@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -22,6 +23,9 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "nft.h"
+#include "ports.h"
 
 /* What an epoll event's pointer points to begins with its kind. */
 enum { K_TCP = 1, K_UDP, K_SIDE, K_FLOW };
@@ -73,6 +77,11 @@ struct flow {
 struct fwd {
 	int ep;
 	uint32_t addr;
+	/* The kernel's part (fwd_nat): the container's table, owned by
+	 * nat_fd (nft_ports_set); nat 0 when there is none. */
+	int nat, nat_fd;
+	char table[20];		/* "md-" and the ID's first 12 digits */
+	char bridge[16];
 	unsigned nconn, nflow, conn_max;
 	struct lsn *lsns;
 	struct conn *conns;
@@ -108,6 +117,7 @@ struct fwd *fwd_new(void)
 		return NULL;
 	}
 	f->conn_max = FWD_CONN_MAX;
+	f->nat_fd = -1;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
@@ -186,8 +196,70 @@ static void bury(struct fwd *f)
 	}
 }
 
+void fwd_nat(struct fwd *f, const char *id, const char *bridge)
+{
+	snprintf(f->table, sizeof(f->table), "md-%.12s", id);
+	snprintf(f->bridge, sizeof(f->bridge), "%s", bridge);
+	f->nat = 1;
+}
+
+/* The kernel carries no more: the table goes with its socket. */
+static void nat_off(struct fwd *f)
+{
+	if (f->nat_fd >= 0)
+		close(f->nat_fd);
+	f->nat_fd = -1;
+	f->nat = 0;
+}
+
+/* route_localnet on the bridge: the kernel routes packets from
+ * 127.0.0.1 out of it (a connection to 127.0.0.1:PORT sent on to the
+ * container), and their answers back. (What that would open, the
+ * guard rules close: nft.h.) */
+static int localnet(const char *bridge)
+{
+	char path[80];
+	int fd, ok;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/route_localnet",
+		 bridge);
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
+		return -1;
+	ok = write(fd, "1", 1) == 1;
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+/* The container's table made for addr (0: emptied). Whatever fails,
+ * the forwarder carries every connection from then on (its listening
+ * sockets are there all along). */
+static void nat_aim(struct fwd *f, uint32_t addr)
+{
+	struct nft_port v[PORTS_MAX];
+	struct md_err err;
+	size_t n = 0;
+	int loopback = 0;
+
+	for (struct lsn *l = f->lsns; l && n < PORTS_MAX; l = l->next) {
+		struct sockaddr_in a;
+		socklen_t len = sizeof(a);
+		if (getsockname(l->fd, (struct sockaddr *)&a, &len) < 0 ||
+		    a.sin_family != AF_INET)
+			continue;
+		v[n++] = (struct nft_port){ a.sin_addr.s_addr, ntohs(a.sin_port),
+					    l->ctr, l->udp };
+		loopback |= !a.sin_addr.s_addr ||
+			    (ntohl(a.sin_addr.s_addr) >> 24) == 127;
+	}
+	if (nft_ports_set(&f->nat_fd, f->table, v, n, addr, f->bridge, &err) != 0 ||
+	    (addr && loopback && localnet(f->bridge) < 0))
+		nat_off(f);
+}
+
 void fwd_target(struct fwd *f, uint32_t addr)
 {
+	if (f->nat)
+		nat_aim(f, addr);
 	f->addr = addr;
 	if (addr)
 		return;
@@ -209,6 +281,7 @@ void fwd_free(struct fwd *f)
 		close(l->fd);
 		free(l);
 	}
+	nat_off(f);
 	close(f->ep);
 	free(f);
 }

@@ -43,6 +43,11 @@ struct fwd *fwd_new(void);
 /* Takes the bound socket fd (TCP listening, or UDP) of container port
  * ctr. -1 (fd closed) on failure. */
 int fwd_listen(struct fwd *f, int fd, int udp, uint16_t ctr);
+/* The kernel carries the connections to the ports (those from the
+ * container's own bridge excepted) from the next fwd_target on, through
+ * table ip md-ID (nft_ports_set), ID the container's. If it cannot,
+ * the forwarder does, as without fwd_nat. */
+void fwd_nat(struct fwd *f, const char *id, const char *bridge);
 /* The container's address (network order): 0 while it does not run,
  * when every connection and flow is ended and new ones refused. */
 void fwd_target(struct fwd *f, uint32_t addr);

@@ -29,6 +29,8 @@
 #define NFT_MSG_DELTABLE	2
 #define NFT_MSG_NEWCHAIN	3
 #define NFT_MSG_NEWRULE		6
+#define NFTA_TABLE_FLAGS	2
+#define NFT_TABLE_F_OWNER	2	/* deleted when its socket closes */
 #define NFTA_TABLE_NAME		1
 #define NFTA_CHAIN_TABLE	1
 #define NFTA_CHAIN_NAME		3
@@ -37,8 +39,12 @@
 #define NFTA_HOOK_HOOKNUM	1
 #define NFTA_HOOK_PRIORITY	2
 #define NFTA_CHAIN_POLICY	5
+#define NF_INET_PRE_ROUTING	0
 #define NF_INET_FORWARD		2
+#define NF_INET_LOCAL_OUT	3
 #define NF_INET_POST_ROUTING	4
+#define NF_IP_PRI_RAW		(-300)	/* "raw" */
+#define NF_IP_PRI_NAT_DST	(-100)	/* "dstnat" */
 #define NF_IP_PRI_FILTER	0	/* "filter" */
 #define NF_IP_PRI_NAT_SRC	100	/* "srcnat" */
 #define NF_DROP			0
@@ -56,6 +62,7 @@
 #define NFTA_PAYLOAD_OFFSET	3
 #define NFTA_PAYLOAD_LEN	4
 #define NFT_PAYLOAD_NETWORK_HEADER 1
+#define NFT_PAYLOAD_TRANSPORT_HEADER 2
 #define NFTA_BITWISE_SREG	1
 #define NFTA_BITWISE_DREG	2
 #define NFTA_BITWISE_LEN	3
@@ -70,11 +77,31 @@
 #define NFTA_META_KEY		2
 #define NFT_META_IIFNAME	6
 #define NFT_META_OIFNAME	7
+#define NFT_META_L4PROTO	16
 #define NFTA_CT_DREG		1
 #define NFTA_CT_KEY		2
 #define NFT_CT_STATE		0
 #define CT_ESTABLISHED		2	/* NF_CT_STATE_BIT(IP_CT_ESTABLISHED) */
 #define CT_RELATED		4	/* NF_CT_STATE_BIT(IP_CT_RELATED) */
+#define NFT_CT_STATUS		2
+#define IPS_DST_NAT		0x20	/* linux/netfilter/nf_conntrack_common.h */
+#define NFTA_FIB_DREG		1
+#define NFTA_FIB_RESULT		2
+#define NFTA_FIB_FLAGS		3
+#define NFT_FIB_RESULT_ADDRTYPE	3
+#define NFTA_FIB_F_DADDR	2
+#define RTN_LOCAL		2	/* linux/rtnetlink.h */
+#define NFTA_NAT_TYPE		1
+#define NFTA_NAT_FAMILY		2
+#define NFTA_NAT_REG_ADDR_MIN	3
+#define NFTA_NAT_REG_ADDR_MAX	4
+#define NFTA_NAT_REG_PROTO_MIN	5
+#define NFTA_NAT_REG_PROTO_MAX	6
+#define NFTA_NAT_FLAGS		7
+#define NFT_NAT_DNAT		1
+#define NF_NAT_RANGE_MAP_IPS	1
+#define NF_NAT_RANGE_PROTO_SPECIFIED 2
+#define NFT_REG_2		2
 #define NFT_REG_VERDICT		0
 #define NFTA_IMMEDIATE_DREG	1
 #define NFTA_IMMEDIATE_DATA	2
@@ -95,17 +122,41 @@ struct nfgenmsg {
 #define TABLE "md"
 #define CHAIN "postrouting"
 #define FORWARD "forward"
+#define GUARD "guard"
 
 /* ---- the batch ---- */
 
+/* What a message of the batch was: for an error. */
+struct why {
+	const char *what;	/* "masquerade rule for", "chain guard of" */
+	const char *name;	/* a bridge's, a table's, or NULL */
+};
+
 /* The messages, one after another, in one buffer: the kernel takes a
- * batch from one send() only. */
+ * batch from one send() only. why[seq] says what message seq was. */
 struct batch {
+	const char *table;	/* the table every message is about */
 	char *buf;
 	size_t len;
+	struct why *why, now;	/* now: what the next add()s are */
 	uint32_t seq;		/* the last message's */
 	int bad;
 };
+
+/* Room for nmsg messages (each fits an nl_req, or it is bad). */
+static int batch_init(struct batch *b, const char *name, size_t nmsg)
+{
+	*b = (struct batch){ .table = name };
+	b->buf = malloc(nmsg * sizeof(((struct nl_req *)0)->u.buf));
+	b->why = calloc(nmsg + 1, sizeof(*b->why));
+	return b->buf && b->why ? 0 : -1;
+}
+
+static void batch_free(struct batch *b)
+{
+	free(b->buf);
+	free(b->why);
+}
 
 static void be32(struct nl_req *r, uint16_t type, uint32_t v)
 {
@@ -128,33 +179,42 @@ static void add(struct batch *b, struct nl_req *r)
 		b->bad = 1;
 	memcpy(b->buf + b->len, r->u.buf, n);
 	b->len += n;
+	b->why[b->seq] = b->now;
 }
 
-static void table(struct batch *b, uint16_t type, uint16_t flags)
+/* NEWTABLE or DELTABLE of the batch's table; flags for NEWTABLE's
+ * NFTA_TABLE_FLAGS (NFT_TABLE_F_OWNER, or 0). */
+static void table(struct batch *b, uint16_t type, uint16_t flags,
+		  uint32_t table_flags)
 {
 	struct nl_req r;
 
 	msg(&r, type, flags);
-	nl_put_str(&r, NFTA_TABLE_NAME, TABLE);
+	nl_put_str(&r, NFTA_TABLE_NAME, b->table);
+	if (table_flags)
+		be32(&r, NFTA_TABLE_FLAGS, table_flags);
+	b->now = (struct why){ "table ip", b->table };
 	add(b, &r);
 }
 
-/* A base chain: name, hook, priority, type, policy. */
+/* A base chain: name, hook, priority, type; policy accept (drop if
+ * drop). */
 static void chain(struct batch *b, const char *name, uint32_t hook_num,
-		  uint32_t prio, const char *type, uint32_t policy)
+		  int prio, const char *type, int drop)
 {
 	struct nl_req r;
 	size_t hook;
 
 	msg(&r, NFT_MSG_NEWCHAIN, NLM_F_CREATE);
-	nl_put_str(&r, NFTA_CHAIN_TABLE, TABLE);
+	nl_put_str(&r, NFTA_CHAIN_TABLE, b->table);
 	nl_put_str(&r, NFTA_CHAIN_NAME, name);
 	hook = nl_nest_begin(&r, NFTA_CHAIN_HOOK);
 	be32(&r, NFTA_HOOK_HOOKNUM, hook_num);
-	be32(&r, NFTA_HOOK_PRIORITY, prio);
+	be32(&r, NFTA_HOOK_PRIORITY, (uint32_t)prio);
 	nl_nest_end(&r, hook);
-	be32(&r, NFTA_CHAIN_POLICY, policy);
+	be32(&r, NFTA_CHAIN_POLICY, drop ? NF_DROP : NF_ACCEPT);
 	nl_put_str(&r, NFTA_CHAIN_TYPE, type);
+	b->now = (struct why){ "a chain of table ip", b->table };
 	add(b, &r);
 }
 
@@ -195,10 +255,11 @@ static void cmp(struct nl_req *r, uint32_t op, const void *v, size_t n)
 }
 
 /* A rule's message, up to its expressions' list (rule_end closes it). */
-static size_t rule_begin(struct nl_req *r, const char *chain_name, uint16_t flags)
+static size_t rule_begin(struct batch *b, struct nl_req *r, const char *chain_name,
+			 uint16_t flags)
 {
 	msg(r, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND | flags);
-	nl_put_str(r, NFTA_RULE_TABLE, TABLE);
+	nl_put_str(r, NFTA_RULE_TABLE, b->table);
 	nl_put_str(r, NFTA_RULE_CHAIN, chain_name);
 	return nl_nest_begin(r, NFTA_RULE_EXPRESSIONS);
 }
@@ -223,17 +284,60 @@ static void mask(struct nl_req *r, const void *m, size_t len)
 	expr_end(r, e, d);
 }
 
+/* reg1 = len bytes of the packet at base + offset */
+static void payload(struct nl_req *r, uint32_t base, uint32_t offset, uint32_t len)
+{
+	size_t d, e = expr_begin(r, "payload", &d);
+
+	be32(r, NFTA_PAYLOAD_DREG, NFT_REG_1);
+	be32(r, NFTA_PAYLOAD_BASE, base);
+	be32(r, NFTA_PAYLOAD_OFFSET, offset);
+	be32(r, NFTA_PAYLOAD_LEN, len);
+	expr_end(r, e, d);
+}
+
+/* ip saddr|daddr NET/PREFIX: offset 12 the source, 16 the
+ * destination. */
+static void addr_match(struct nl_req *r, uint32_t offset, uint32_t net, int prefix)
+{
+	uint32_t bits = prefix > 0 ? htonl(~0u << (32 - prefix)) : 0;
+
+	payload(r, NFT_PAYLOAD_NETWORK_HEADER, offset, 4);
+	if (prefix < 32)
+		mask(r, &bits, 4);
+	cmp(r, NFT_CMP_EQ, &net, 4);
+}
+
+static void meta(struct nl_req *r, uint32_t key)
+{
+	size_t d, e = expr_begin(r, "meta", &d);
+
+	be32(r, NFTA_META_DREG, NFT_REG_1);
+	be32(r, NFTA_META_KEY, key);
+	expr_end(r, e, d);
+}
+
 /* [iif|oif]name OP "BRIDGE": key NFT_META_IIFNAME or _OIFNAME. */
 static void ifname(struct nl_req *r, uint32_t key, uint32_t op, const char *name)
 {
 	char v[16] = { 0 };	/* IFNAMSIZ: the register holds it all */
-	size_t d, e = expr_begin(r, "meta", &d);
 
 	strncpy(v, name, sizeof(v) - 1);
-	be32(r, NFTA_META_DREG, NFT_REG_1);
-	be32(r, NFTA_META_KEY, key);
-	expr_end(r, e, d);
+	meta(r, key);
 	cmp(r, op, v, sizeof(v));
+}
+
+/* ct KEY & bits != 0 (ct state and status are host order) */
+static void ct_any(struct nl_req *r, uint32_t key, uint32_t bits)
+{
+	static const uint32_t none;
+	size_t d, e = expr_begin(r, "ct", &d);
+
+	be32(r, NFTA_CT_DREG, NFT_REG_1);
+	be32(r, NFTA_CT_KEY, key);
+	expr_end(r, e, d);
+	mask(r, &bits, 4);
+	cmp(r, NFT_CMP_NEQ, &none, 4);
 }
 
 /* accept or drop */
@@ -250,57 +354,70 @@ static void verdict(struct nl_req *r, uint32_t code)
 	expr_end(r, e, d);
 }
 
+static void masq(struct nl_req *r)
+{
+	size_t d, e = expr_begin(r, "masq", &d);
+
+	expr_end(r, e, d);
+}
+
 /* ip saddr NET/PREFIX oifname != "BRIDGE" masquerade */
 static void masq_rule(struct batch *b, const struct nft_masq *m, uint16_t flags)
 {
-	uint32_t bits = m->prefix > 0 ? htonl(~0u << (32 - m->prefix)) : 0;
 	struct nl_req r;
-	size_t list = rule_begin(&r, CHAIN, flags), e, d;
+	size_t list = rule_begin(b, &r, CHAIN, flags);
 
-	/* reg1 = the IPv4 header's source address (bytes 12-15) */
-	e = expr_begin(&r, "payload", &d);
-	be32(&r, NFTA_PAYLOAD_DREG, NFT_REG_1);
-	be32(&r, NFTA_PAYLOAD_BASE, NFT_PAYLOAD_NETWORK_HEADER);
-	be32(&r, NFTA_PAYLOAD_OFFSET, 12);
-	be32(&r, NFTA_PAYLOAD_LEN, 4);
-	expr_end(&r, e, d);
-	mask(&r, &bits, 4);
-	cmp(&r, NFT_CMP_EQ, &m->net, 4);
+	addr_match(&r, 12, m->net, m->prefix);
 	ifname(&r, NFT_META_OIFNAME, NFT_CMP_NEQ, m->bridge);
-	e = expr_begin(&r, "masq", &d);
-	expr_end(&r, e, d);
+	masq(&r);
+	b->now = (struct why){ "masquerade rule for", m->bridge };
+	rule_end(b, &r, list);
+}
+
+/* iifname "BRIDGE" ip daddr 127.0.0.0/8 drop, in chain name: md's
+ * bridges carry route_localnet (nft_ports_set), which would let a
+ * container reach the host's loopback services (CVE-2020-8558's hole
+ * in kube-proxy): this closes it before routing sees such a packet. */
+static void guard_rule(struct batch *b, const char *name, const char *bridge,
+		       uint16_t flags)
+{
+	struct nl_req r;
+	size_t list = rule_begin(b, &r, name, flags);
+
+	ifname(&r, NFT_META_IIFNAME, NFT_CMP_EQ, bridge);
+	addr_match(&r, 16, htonl(0x7f000000), 8);
+	verdict(&r, NF_DROP);
+	b->now = (struct why){ "loopback guard for", bridge };
 	rule_end(b, &r, list);
 }
 
 /* The forward chain's rules for one network, in the order of FWD_*:
  *   oifname "BRIDGE" ct state established,related accept
+ *   oifname "BRIDGE" ct status dnat accept
  *   iifname "BRIDGE" oifname "BRIDGE" accept
  *   oifname "BRIDGE" drop
  *   iifname "BRIDGE" accept
- * (the first two of every network before the last two of any: a packet
- * from one md network to another is dropped, either way). */
-enum { FWD_REPLY, FWD_WITHIN, FWD_DROP_IN, FWD_OUT, FWD_RULES };
+ * (the first three of every network before the last two of any: a
+ * packet from one md network to another is dropped, either way, unless
+ * it is to a published port). */
+enum { FWD_REPLY, FWD_PUBLISHED, FWD_WITHIN, FWD_DROP_IN, FWD_OUT, FWD_RULES };
 
 static void forward_rule(struct batch *b, const struct nft_masq *m, int which,
 			 uint16_t flags)
 {
-	static const uint32_t est = CT_ESTABLISHED | CT_RELATED, none;
 	struct nl_req r;
-	size_t list = rule_begin(&r, FORWARD, flags), e, d;
+	size_t list = rule_begin(b, &r, FORWARD, flags);
 
 	if (which == FWD_OUT || which == FWD_WITHIN)
 		ifname(&r, NFT_META_IIFNAME, NFT_CMP_EQ, m->bridge);
 	if (which != FWD_OUT)
 		ifname(&r, NFT_META_OIFNAME, NFT_CMP_EQ, m->bridge);
-	if (which == FWD_REPLY) {
-		e = expr_begin(&r, "ct", &d);
-		be32(&r, NFTA_CT_DREG, NFT_REG_1);
-		be32(&r, NFTA_CT_KEY, NFT_CT_STATE);
-		expr_end(&r, e, d);
-		mask(&r, &est, 4);	/* (ct state is host order) */
-		cmp(&r, NFT_CMP_NEQ, &none, 4);
-	}
+	if (which == FWD_REPLY)
+		ct_any(&r, NFT_CT_STATE, CT_ESTABLISHED | CT_RELATED);
+	if (which == FWD_PUBLISHED)
+		ct_any(&r, NFT_CT_STATUS, IPS_DST_NAT);
 	verdict(&r, which == FWD_DROP_IN ? NF_DROP : NF_ACCEPT);
+	b->now = (struct why){ "forward rule for", m->bridge };
 	rule_end(b, &r, list);
 }
 
@@ -311,6 +428,7 @@ static void batch_mark(struct batch *b, uint16_t type)
 	struct nfgenmsg *g = nl_req_init(&r, type, 0, sizeof(*g));
 
 	g->res_id = htons(NFNL_SUBSYS_NFTABLES);
+	b->now = (struct why){ "batch", NULL };
 	add(b, &r);
 }
 
@@ -343,117 +461,108 @@ int nft_answers(const void *buf, size_t n, uint32_t last_seq, int *error,
 	return acked;
 }
 
-/* What message seq (of a batch begun at first) was: for an error. The
- * batch: BEGIN, NEWTABLE, DELTABLE, then (n > 0) NEWTABLE, NEWCHAIN
- * postrouting, one NEWRULE per network, NEWCHAIN forward, FWD_RULES
- * NEWRULEs per network, END. */
-static int failed(uint32_t seq, uint32_t first, const struct nft_masq *v,
-		  size_t n, int e, struct md_err *err)
+/* Sends the batch, closed with BATCH_END, on fd, and reads the
+ * answers: its last message asked for the one acknowledgement (one
+ * per message could overflow the socket's buffer with many networks;
+ * the kernel answers before send() returns: what is not in the socket
+ * then never comes). 0 done; 1 the kernel has no nf_tables (or not what
+ * the batch needs); -1 failed: err names the message. */
+static int batch_send(struct batch *b, int fd, struct md_err *err)
 {
-	uint32_t i = seq - first;
+	uint32_t last = b->seq, error_seq = 0;
+	int error = 0, acked = 0;
+	const struct why *w;
 
-	/* No nf_tables, no nat chain type or no masq expression: a kernel
-	 * without them (or without the modules). */
-	if (e == EOPNOTSUPP || e == EAFNOSUPPORT || e == ENOENT ||
-	    e == EPROTONOSUPPORT) {
-		err_set(err, e, "no nf_tables in this kernel");
+	batch_mark(b, NFNL_MSG_BATCH_END);
+	if (b->bad)
+		return err_set(err, EMSGSIZE, "nf_tables: batch");
+	/* (netlink takes a message no larger than the socket's send
+	 * buffer: about 200 networks' rules fill the default one.) */
+	if (b->len > 65536) {
+		int sz = (int)b->len + 4096;
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz));
+	}
+	if (send(fd, b->buf, b->len, 0) < 0)
+		return err_set(err, errno, "nf_tables: netlink send");
+	for (;;) {
+		char in[4096] __attribute__((aligned(4)));
+		ssize_t got = recv(fd, in, sizeof(in), MSG_DONTWAIT);
+		int a;
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			break;
+		if ((a = nft_answers(in, (size_t)got, last, &error, &error_seq)) < 0)
+			return err_set(err, EPROTO, "nf_tables: bad netlink answer");
+		acked |= a;
+	}
+	if (!error)
+		return acked ? 0 : err_set(err, EPROTO, "nf_tables: no answer to the batch");
+	error = -error;
+	/* No nf_tables, or no nat chain type, masq, ct, fib or nat
+	 * expression, or no owned tables: a kernel without them (or
+	 * without the modules). */
+	if (error == EOPNOTSUPP || error == EAFNOSUPPORT || error == ENOENT ||
+	    error == EPROTONOSUPPORT) {
+		err_set(err, error, "no nf_tables in this kernel");
 		return 1;
 	}
-	if (i >= 5 && i - 5 < n)
-		return err_set(err, e, "nf_tables: masquerade rule for %s",
-			       v[i - 5].bridge);
-	if (i > 5 + n && i - 6 - n < n * FWD_RULES)
-		return err_set(err, e, "nf_tables: forward rule for %s",
-			       v[(i - 6 - n) % n].bridge);
-	return err_set(err, e, "nf_tables: %s",
-		       i == 4 ? "chain " CHAIN " of table ip " TABLE :
-		       i == 5 + n ? "chain " FORWARD " of table ip " TABLE :
-		       i >= 1 && i <= 3 ? "table ip " TABLE : "batch");
+	w = error_seq <= last ? &b->why[error_seq] : &b->why[0];
+	return err_set(err, error, "nf_tables: %s%s%s", w->what ? w->what : "batch",
+		       w->name ? " " : "", w->name ? w->name : "");
+}
+
+/* A netlink socket for nf_tables: 0, 1 (no nf_tables: err says so) or
+ * -1. */
+static int nft_open(struct nl *nl, struct md_err *err)
+{
+	if (nl_open_proto(nl, NETLINK_NETFILTER, err) == 0)
+		return 0;
+	if (err->errnum != EPROTONOSUPPORT)
+		return err_wrap(err, "nf_tables");
+	err_set(err, EPROTONOSUPPORT, "no nf_tables in this kernel");
+	return 1;
 }
 
 int nft_masq_set(const struct nft_masq *v, size_t n, int filter,
 		 struct md_err *err)
 {
-	struct batch b = { 0 };
+	struct batch b;
 	struct nl nl;
-	uint32_t first, last, error_seq = 0;
-	int error = 0, acked = 0, rc = -1;
+	int rc;
 
-	if (nl_open_proto(&nl, NETLINK_NETFILTER, err) < 0) {
-		if (err->errnum != EPROTONOSUPPORT)
-			return err_wrap(err, "nf_tables");
-		err_set(err, EPROTONOSUPPORT, "no nf_tables in this kernel");
-		return 1;
-	}
-	/* (each message fits an nl_req, or it is bad) */
-	if (!(b.buf = malloc((n * (1 + FWD_RULES) + 8) *
-			     sizeof(((struct nl_req *)0)->u.buf)))) {
+	if ((rc = nft_open(&nl, err)) != 0)
+		return rc;
+	if (batch_init(&b, TABLE, n * (2 + FWD_RULES) + 10) < 0) {
+		batch_free(&b);
 		nl_close(&nl);
 		return err_set(err, ENOMEM, "nf_tables");
 	}
-	first = b.seq + 1;
 	/* Delete the table if it is there: made (or kept) first, so that
 	 * the delete cannot fail, and so the batch stays whole. */
 	batch_mark(&b, NFNL_MSG_BATCH_BEGIN);
-	table(&b, NFT_MSG_NEWTABLE, NLM_F_CREATE);
-	/* One acknowledgement, for the last message: one per message
-	 * could overflow the socket's buffer with many networks. The
-	 * kernel answers before send() returns: what is not in the socket
-	 * then never comes. */
-	table(&b, NFT_MSG_DELTABLE, n ? 0 : NLM_F_ACK);
+	table(&b, NFT_MSG_NEWTABLE, NLM_F_CREATE, 0);
+	table(&b, NFT_MSG_DELTABLE, n ? 0 : NLM_F_ACK, 0);
 	if (n) {
-		table(&b, NFT_MSG_NEWTABLE, NLM_F_CREATE);
-		chain(&b, CHAIN, NF_INET_POST_ROUTING, NF_IP_PRI_NAT_SRC, "nat",
-		      NF_ACCEPT);
+		table(&b, NFT_MSG_NEWTABLE, NLM_F_CREATE, 0);
+		chain(&b, CHAIN, NF_INET_POST_ROUTING, NF_IP_PRI_NAT_SRC, "nat", 0);
 		for (size_t i = 0; i < n; i++)
-			masq_rule(&b, &v[i], !filter && i == n - 1 ? NLM_F_ACK : 0);
+			masq_rule(&b, &v[i], 0);
+		chain(&b, GUARD, NF_INET_PRE_ROUTING, NF_IP_PRI_RAW, "filter", 0);
+		for (size_t i = 0; i < n; i++)
+			guard_rule(&b, GUARD, v[i].bridge, !filter && i == n - 1 ?
+				   NLM_F_ACK : 0);
 		if (filter) {
 			chain(&b, FORWARD, NF_INET_FORWARD, NF_IP_PRI_FILTER,
-			      "filter", filter == NFT_FILTER_DROP ? NF_DROP : NF_ACCEPT);
+			      "filter", filter == NFT_FILTER_DROP);
 			for (int w = 0; w < FWD_RULES; w++)
 				for (size_t i = 0; i < n; i++)
 					forward_rule(&b, &v[i], w, w == FWD_RULES - 1 &&
 						     i == n - 1 ? NLM_F_ACK : 0);
 		}
 	}
-	last = b.seq;
-	batch_mark(&b, NFNL_MSG_BATCH_END);
-	if (b.bad) {
-		err_set(err, EMSGSIZE, "nf_tables: batch");
-		goto out;
-	}
-	/* (netlink takes a message no larger than the socket's send
-	 * buffer: about 200 networks' rules fill the default one.) */
-	if (b.len > 65536) {
-		int sz = (int)b.len + 4096;
-		setsockopt(nl.fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz));
-	}
-	if (send(nl.fd, b.buf, b.len, 0) < 0) {
-		err_set(err, errno, "nf_tables: netlink send");
-		goto out;
-	}
-	for (;;) {
-		char in[4096] __attribute__((aligned(4)));
-		ssize_t got = recv(nl.fd, in, sizeof(in), MSG_DONTWAIT);
-		int a;
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0)
-			break;
-		if ((a = nft_answers(in, (size_t)got, last, &error, &error_seq)) < 0) {
-			err_set(err, EPROTO, "nf_tables: bad netlink answer");
-			goto out;
-		}
-		acked |= a;
-	}
-	if (error)
-		rc = failed(error_seq, first, v, n, -error, err);
-	else if (!acked)
-		err_set(err, EPROTO, "nf_tables: no answer to the batch");
-	else
-		rc = 0;
-out:
-	free(b.buf);
+	rc = batch_send(&b, nl.fd, err);
+	batch_free(&b);
 	nl_close(&nl);
 	return rc;
 }
@@ -481,4 +590,114 @@ int nft_table_gone(void)
 		gone = error == -ENOENT;
 	nl_close(&nl);
 	return gone;
+}
+
+/* ---- published ports ---- */
+
+#define PORTS_PRE "prerouting"
+#define PORTS_OUT "output"
+
+/* reg = v (n bytes) */
+static void load(struct nl_req *r, uint32_t reg, const void *v, size_t n)
+{
+	size_t d, e = expr_begin(r, "immediate", &d);
+
+	be32(r, NFTA_IMMEDIATE_DREG, reg);
+	value(r, NFTA_IMMEDIATE_DATA, v, n);
+	expr_end(r, e, d);
+}
+
+/* [iifname != "BRIDGE"] DST meta l4proto PROTO th dport PORT
+ * dnat to ADDR:CTR, DST "ip daddr HOST", or for 0 "fib daddr type
+ * local" (any of the host's addresses). */
+static void dnat_rule(struct batch *b, const char *chain_name, const struct nft_port *p,
+		      uint32_t addr, const char *bridge, uint16_t flags)
+{
+	static const uint32_t local = RTN_LOCAL;	/* (host order) */
+	uint8_t proto = p->udp ? IPPROTO_UDP : IPPROTO_TCP;
+	uint16_t port = htons(p->port), ctr = htons(p->ctr);
+	struct nl_req r;
+	size_t list = rule_begin(b, &r, chain_name, flags), d, e;
+
+	if (bridge)
+		ifname(&r, NFT_META_IIFNAME, NFT_CMP_NEQ, bridge);
+	if (p->host) {
+		addr_match(&r, 16, p->host, 32);
+	} else {
+		e = expr_begin(&r, "fib", &d);
+		be32(&r, NFTA_FIB_DREG, NFT_REG_1);
+		be32(&r, NFTA_FIB_RESULT, NFT_FIB_RESULT_ADDRTYPE);
+		be32(&r, NFTA_FIB_FLAGS, NFTA_FIB_F_DADDR);
+		expr_end(&r, e, d);
+		cmp(&r, NFT_CMP_EQ, &local, 4);
+	}
+	meta(&r, NFT_META_L4PROTO);
+	cmp(&r, NFT_CMP_EQ, &proto, 1);
+	payload(&r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2);
+	cmp(&r, NFT_CMP_EQ, &port, 2);
+	load(&r, NFT_REG_1, &addr, 4);
+	load(&r, NFT_REG_2, &ctr, 2);
+	e = expr_begin(&r, "nat", &d);
+	be32(&r, NFTA_NAT_TYPE, NFT_NAT_DNAT);
+	be32(&r, NFTA_NAT_FAMILY, NFPROTO_IPV4);
+	be32(&r, NFTA_NAT_REG_ADDR_MIN, NFT_REG_1);
+	be32(&r, NFTA_NAT_REG_ADDR_MAX, NFT_REG_1);
+	be32(&r, NFTA_NAT_REG_PROTO_MIN, NFT_REG_2);
+	be32(&r, NFTA_NAT_REG_PROTO_MAX, NFT_REG_2);
+	be32(&r, NFTA_NAT_FLAGS, NF_NAT_RANGE_MAP_IPS | NF_NAT_RANGE_PROTO_SPECIFIED);
+	expr_end(&r, e, d);
+	b->now = (struct why){ "port rule of table ip", b->table };
+	rule_end(b, &r, list);
+}
+
+/* oifname "BRIDGE" ip saddr 127.0.0.0/8 masquerade: a host process's
+ * connection to 127.0.0.1, sent on to the container, comes from the
+ * bridge's address (the container's 127.0.0.1 is its own). */
+static void loopback_masq_rule(struct batch *b, const char *bridge)
+{
+	struct nl_req r;
+	size_t list = rule_begin(b, &r, CHAIN, 0);
+
+	ifname(&r, NFT_META_OIFNAME, NFT_CMP_EQ, bridge);
+	addr_match(&r, 12, htonl(0x7f000000), 8);
+	masq(&r);
+	b->now = (struct why){ "loopback masquerade for", bridge };
+	rule_end(b, &r, list);
+}
+
+int nft_ports_set(int *fd, const char *name, const struct nft_port *v, size_t n,
+		  uint32_t addr, const char *bridge, struct md_err *err)
+{
+	struct batch b;
+	struct nl nl;
+	int rc;
+
+	if (*fd < 0) {
+		if ((rc = nft_open(&nl, err)) != 0)
+			return rc;
+		*fd = nl.fd;
+	}
+	if (batch_init(&b, name, 2 * n + 12) < 0) {
+		batch_free(&b);
+		return err_set(err, ENOMEM, "nf_tables");
+	}
+	batch_mark(&b, NFNL_MSG_BATCH_BEGIN);
+	table(&b, NFT_MSG_NEWTABLE, NLM_F_CREATE, NFT_TABLE_F_OWNER);
+	table(&b, NFT_MSG_DELTABLE, addr && n ? 0 : NLM_F_ACK, 0);
+	if (addr && n) {
+		table(&b, NFT_MSG_NEWTABLE, NLM_F_CREATE, NFT_TABLE_F_OWNER);
+		chain(&b, PORTS_PRE, NF_INET_PRE_ROUTING, NF_IP_PRI_NAT_DST, "nat", 0);
+		for (size_t i = 0; i < n; i++)
+			dnat_rule(&b, PORTS_PRE, &v[i], addr, bridge, 0);
+		chain(&b, PORTS_OUT, NF_INET_LOCAL_OUT, NF_IP_PRI_NAT_DST, "nat", 0);
+		for (size_t i = 0; i < n; i++)
+			dnat_rule(&b, PORTS_OUT, &v[i], addr, NULL, 0);
+		chain(&b, CHAIN, NF_INET_POST_ROUTING, NF_IP_PRI_NAT_SRC, "nat", 0);
+		loopback_masq_rule(&b, bridge);
+		chain(&b, GUARD, NF_INET_PRE_ROUTING, NF_IP_PRI_RAW, "filter", 0);
+		guard_rule(&b, GUARD, bridge, NLM_F_ACK);
+	}
+	rc = batch_send(&b, *fd, err);
+	batch_free(&b);
+	return rc;
 }

@@ -1,16 +1,24 @@
 /* md's netfilter rules: nf_tables over NETLINK_NETFILTER, spoken by
  * md itself (no nft(8), no libnftnl). md owns one table, "ip md", with
- * two chains. "postrouting" (type nat, hook postrouting, priority srcnat
+ * three chains. "postrouting" (type nat, hook postrouting, priority srcnat
  * 100) holds one rule per network:
  *
  *     ip saddr SUBNET oifname != "BRIDGE" masquerade
  *
  * (Docker's MASQUERADE rule: what leaves the network for anywhere but
  * its own bridge goes out with the address of the interface it leaves
- * by.) "forward" (type filter, hook forward, priority filter 0) holds,
+ * by.) "guard" (type filter, hook prerouting, priority raw -300) holds
+ * one rule per network:
+ *
+ *     iifname "BRIDGE" ip daddr 127.0.0.0/8 drop
+ *
+ * (md's bridges route 127/8, for published ports: see nft_ports_set;
+ * no container may use that to reach the host's loopback services.)
+ * "forward" (type filter, hook forward, priority filter 0) holds,
  * for every network, first
  *
  *     oifname "BRIDGE" ct state established,related accept
+ *     oifname "BRIDGE" ct status dnat accept
  *     iifname "BRIDGE" oifname "BRIDGE" accept
  *
  * then, for every network,
@@ -21,8 +29,8 @@
  * Docker's FORWARD rules and its isolation of networks: containers reach
  * out, answers come back, no one outside (a neighbour routing to md's
  * subnets) opens a connection to a container's unpublished ports
- * (published ones are the forwarder's: the host's sockets), and one md
- * network does not reach another's containers. Its policy is drop when
+ * (published ones are sent on by the container's own table, below), and
+ * one md network does not reach another's containers. Its policy is drop when
  * md turned IPv4 forwarding on (the host forwarded nothing before: it
  * does not become a router between its other interfaces), else accept
  * (whoever forwards already keeps doing so). nft_masq_set rewrites the
@@ -58,6 +66,47 @@ int nft_masq_set(const struct nft_masq *v, size_t n, int filter,
  * "nft flush ruleset", a firewall's reload), 0 if it is, or if md
  * cannot tell (no nf_tables). */
 int nft_table_gone(void);
+
+/* A published port (ports.h), sent on to the container by the kernel. */
+struct nft_port {
+	uint32_t host;		/* the host address it is published on
+				 * (network order); 0: all the host's */
+	uint16_t port;		/* the host port */
+	uint16_t ctr;		/* the container's port */
+	int udp;
+};
+
+/* A container's published ports, in table ip NAME of its own, owned by
+ * the netlink socket *fd (opened at the first call, close-on-exec, kept
+ * by the caller for the next calls): the kernel deletes the table when
+ * that socket closes, so when the process holding it ends, however it
+ * ends, and no "nft flush ruleset" by someone else removes it. For the
+ * container at addr (network order) on bridge BRIDGE, each port p:
+ *
+ *   prerouting (nat, dstnat):
+ *     iifname != "BRIDGE" DST meta l4proto P th dport PORT dnat to ADDR:CTR
+ *   output (nat, dstnat):
+ *     DST meta l4proto P th dport PORT dnat to ADDR:CTR
+ *
+ * DST is "ip daddr HOST", or "fib daddr type local" (any of the host's
+ * addresses) for host 0; and once:
+ *
+ *   postrouting (nat, srcnat): oifname "BRIDGE" ip saddr 127.0.0.0/8 masquerade
+ *   guard (filter, raw):       iifname "BRIDGE" ip daddr 127.0.0.0/8 drop
+ *
+ * Docker's DNAT rules (as with userland-proxy off): a connection to a
+ * published port is the container's, no process copies its bytes.
+ * Connections from the container's own bridge are not sent on (they
+ * would come back past the host, to the wrong address: hairpin): they
+ * reach the host's socket, the forwarder's. One sent on from 127.0.0.1
+ * needs route_localnet on the bridge (the caller's), hence the
+ * masquerade (the container answers the bridge's address) and the
+ * guard (no container sends to the host's 127/8 through it). Replaced
+ * whole in one batch; addr 0 or n 0 deletes it. 0 done; 1 the kernel
+ * lacks something for it (nf_tables, nat, fib, owned tables: 5.12):
+ * err says what; -1 failed. */
+int nft_ports_set(int *fd, const char *name, const struct nft_port *v, size_t n,
+		  uint32_t addr, const char *bridge, struct md_err *err);
 
 /* The answers to a batch whose messages were numbered up to last_seq,
  * as one recv() gave them (buf, n): notes in *error the first error
