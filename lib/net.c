@@ -237,7 +237,7 @@ int net_bridge_up(struct store *s, const struct netconf *nc, struct md_err *err)
 	 * be made is never there, and would be said at every start.) */
 	if (made)
 		return nat_made(s, nc, err);
-	return nft_table_gone() && nat_made(s, nc, err) < 0 ? -1 : 0;
+	return nft_table_gone(NFT_TABLE) && nat_made(s, nc, err) < 0 ? -1 : 0;
 }
 
 /* The host end's name. */
@@ -326,7 +326,7 @@ static int attach(struct store *s, const struct netconf *nc, const char *host,
 	 * deleted by someone else is made again here too: without it, no
 	 * NAT, and nothing keeps the outside and other networks out.) */
 	if ((br = bridge(&nl, nc, &made, err)) < 0 ||
-	    (nat && (made || nft_table_gone()) && nat_made(s, nc, err) < 0))
+	    (nat && (made || nft_table_gone(NFT_TABLE)) && nat_made(s, nc, err) < 0))
 		goto out;
 	/* A host end of this name is this container's own, of its run
 	 * before: the kernel deletes it a few ms after that run's network

@@ -119,7 +119,7 @@ struct nfgenmsg {
 	uint16_t res_id;	/* big endian */
 };
 
-#define TABLE "md"
+#define TABLE NFT_TABLE
 #define CHAIN "postrouting"
 #define FORWARD "forward"
 #define GUARD "guard"
@@ -567,7 +567,7 @@ int nft_masq_set(const struct nft_masq *v, size_t n, int filter,
 	return rc;
 }
 
-int nft_table_gone(void)
+int nft_table_gone(const char *name)
 {
 	char in[4096] __attribute__((aligned(4)));
 	struct nl_req r;
@@ -581,7 +581,7 @@ int nft_table_gone(void)
 	if (nl_open_proto(&nl, NETLINK_NETFILTER, &err) < 0)
 		return 0;
 	msg(&r, NFT_MSG_GETTABLE, NLM_F_ACK);
-	nl_put_str(&r, NFTA_TABLE_NAME, TABLE);
+	nl_put_str(&r, NFTA_TABLE_NAME, name);
 	/* (The answers come before send() returns: the table's, then an
 	 * acknowledgement; or an error alone.) */
 	if ((n = nl_req_finish(&r, 1)) && send(nl.fd, r.u.buf, n, 0) == (ssize_t)n &&

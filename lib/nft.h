@@ -62,10 +62,12 @@ enum { NFT_FILTER_NONE, NFT_FILTER_ACCEPT, NFT_FILTER_DROP };
 int nft_masq_set(const struct nft_masq *v, size_t n, int filter,
 		 struct md_err *err);
 
-/* 1 if the kernel says table ip md is not there (someone deleted it:
- * "nft flush ruleset", a firewall's reload), 0 if it is, or if md
- * cannot tell (no nf_tables). */
-int nft_table_gone(void);
+#define NFT_TABLE "md"
+
+/* 1 if the kernel says table ip NAME is not there (NFT_TABLE: someone
+ * deleted it: "nft flush ruleset", a firewall's reload), 0 if it is, or
+ * if md cannot tell (no nf_tables). */
+int nft_table_gone(const char *name);
 
 /* A published port (ports.h), sent on to the container by the kernel. */
 struct nft_port {

@@ -84,6 +84,38 @@ static uint32_t ip4(const char *s)
 	return a.s_addr;
 }
 
+/* A container's table: made, replaced, emptied; only its socket may
+ * change it; gone when that socket closes. */
+static void ports(void)
+{
+	const char *t = "md-0123456789ab";
+	struct nft_port p[3] = { { ip4("127.0.0.1"), 18080, 80, 0 },
+				 { 0, 18081, 80, 0 },
+				 { ip4("127.0.0.1"), 15353, 5353, 1 } };
+	struct md_err err;
+	int fd = -1, other = -1, rc;
+
+	rc = nft_ports_set(&fd, t, p, 3, ip4("10.88.0.2"), "md0", &err);
+	if (rc == 1) {
+		fprintf(stderr, "skip live nft port tests: %s\n", err.msg);
+		return;
+	}
+	CHECK(rc == 0 && fd >= 0);
+	CHECK(!nft_table_gone(t));
+	CHECK(nft_ports_set(&fd, t, p, 2, ip4("10.88.0.3"), "md0", &err) == 0);
+	CHECK(nft_ports_set(&other, t, p, 1, ip4("10.88.0.4"), "md0", &err) == -1 &&
+	      err.errnum == EPERM);
+	CHECK(nft_ports_set(&fd, t, p, 3, 0, "md0", &err) == 0);
+	CHECK(nft_table_gone(t));
+	CHECK(nft_ports_set(&fd, t, p, 3, ip4("10.88.0.2"), "md0", &err) == 0);
+	CHECK(!nft_table_gone(t));
+	close(fd);
+	CHECK(nft_table_gone(t));
+	/* (now free for another socket) */
+	CHECK(nft_ports_set(&other, t, p, 1, ip4("10.88.0.4"), "md0", &err) == 0);
+	close(other);
+}
+
 static void live(void)
 {
 	struct nft_masq v[2] = { { ip4("10.88.0.0"), 16, "md0" },
@@ -103,12 +135,13 @@ static void live(void)
 	}
 	CHECK(rc == 0);
 	CHECK(nft_masq_set(v, 2, NFT_FILTER_DROP, &err) == 0);
-	CHECK(!nft_table_gone());
+	CHECK(!nft_table_gone(NFT_TABLE));
 	CHECK(nft_masq_set(v, 1, NFT_FILTER_ACCEPT, &err) == 0);	/* replaced whole */
 	CHECK(nft_masq_set(v, 2, NFT_FILTER_NONE, &err) == 0);
 	CHECK(nft_masq_set(v, 0, NFT_FILTER_DROP, &err) == 0);
-	CHECK(nft_table_gone());
+	CHECK(nft_table_gone(NFT_TABLE));
 	CHECK(nft_masq_set(v, 0, NFT_FILTER_NONE, &err) == 0);
+	ports();
 }
 
 int main(void)
