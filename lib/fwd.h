@@ -1,7 +1,11 @@
 /* The port forwarder: relays connections to a published host port
  * (ports.h) to the container's address, in the process that watches the
- * container (its monitor, or foreground md-run). One epoll fd holds all
- * of it; the caller's poll loop watches that one fd (fwd_fd) and calls
+ * container (its monitor, or foreground md-run). With fwd_nat the
+ * kernel carries most of them instead (DNAT, nft_ports_set), and the
+ * forwarder only what its rules leave to the host's sockets: connections
+ * from the container's own bridge, and all of them where the kernel
+ * cannot (then silently: the sockets serve either way). One epoll fd
+ * holds all of it; the caller's poll loop watches that one fd (fwd_fd) and calls
  * fwd_handle when it is readable. No threads, no allocation until a
  * connection comes.
  *
