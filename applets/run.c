@@ -358,10 +358,15 @@ static int publish(struct opts *o, struct container *c, const struct spec *sp,
 }
 
 /* Foreground md-run forwards the ports itself, while it waits. */
-static int forward(struct opts *o, uint32_t addr)
+static int forward(struct opts *o, struct store *s, const struct container *c,
+		   uint32_t addr)
 {
+	char bridge[16];
+
 	if (!(o->fwd = fwd_new()))
 		return -1;
+	if (net_ports_bridge(s, c->network, bridge))
+		fwd_nat(o->fwd, c->id, bridge);
 	for (size_t i = 0; i < o->ports.n; i++) {
 		struct port_map *m = &o->ports.v[i];
 		int fd = m->fd;
@@ -625,7 +630,7 @@ again:
 		if (rc == 0)
 			run_remove_cgroup(&proc);
 	}
-	if (!o.detach && o.ports.n && forward(&o, r->addr) < 0) {
+	if (!o.detach && o.ports.n && forward(&o, &s, &c, r->addr) < 0) {
 		rc = -1;
 		err_set(&err, 0, "port forwarder: out of memory");
 	}

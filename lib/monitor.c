@@ -20,7 +20,6 @@
 #include <unistd.h>
 
 #include "cgroup.h"
-#include "config.h"
 #include "container.h"
 #include "fwd.h"
 #include "log.h"
@@ -225,7 +224,7 @@ struct mon {
 	struct log_writer log;
 	int log_open;
 	struct fwd *fwd;	/* published ports, or NULL */
-	int nat_asked;		/* fwd_nat decided (want_nat) */
+	int nat_asked;		/* fwd_nat decided (aim) */
 	int64_t t0;		/* when the run began (ms, monotonic) */
 	long backoff;		/* the last back-off (restart_backoff) */
 };
@@ -258,21 +257,6 @@ static void read_ports(struct mon *m, struct spawn_msg_in *msg)
 	spawn_msg_free(msg);
 }
 
-/* Whether the kernel carries the published ports (fwd_nat): on one of
- * md's bridges, unless md.ini says port_nat = false. (Once: a restart
- * keeps the network.) */
-static void want_nat(struct mon *m, const struct container *c)
-{
-	struct md_defaults d;
-	struct netconf nc;
-	struct md_err err;
-
-	m->nat_asked = 1;
-	if (net_bridged(c->network) && config_defaults(&d, &err) == 0 &&
-	    !d.no_port_nat && net_lookup(&m->s, c->network, &nc, &err) == 0)
-		fwd_nat(m->fwd, m->id, nc.bridge);
-}
-
 /* The forwarder's target: the container's address as this run's state
  * has it. */
 static void aim(struct mon *m)
@@ -283,8 +267,13 @@ static void aim(struct mon *m)
 
 	if (!m->fwd || container_load(&m->s, m->id, &c, &err) < 0)
 		return;
-	if (!m->nat_asked)
-		want_nat(m, &c);
+	/* (Once: a restart keeps the network.) */
+	if (!m->nat_asked) {
+		char bridge[16];
+		m->nat_asked = 1;
+		if (net_ports_bridge(&m->s, c.network, bridge))
+			fwd_nat(m->fwd, m->id, bridge);
+	}
 	if (c.ip[0])
 		inet_pton(AF_INET, c.ip, &a);
 	container_free(&c);

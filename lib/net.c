@@ -726,3 +726,16 @@ int net_default_down(struct store *s, struct md_err *err)
 		return -1;
 	return 1;
 }
+
+int net_ports_bridge(struct store *s, const char *network, char bridge[16])
+{
+	struct md_defaults d;
+	struct netconf nc;
+	struct md_err err;
+
+	if (!net_bridged(network) || config_defaults(&d, &err) < 0 || d.no_port_nat ||
+	    net_lookup(s, network, &nc, &err) < 0)
+		return 0;
+	memcpy(bridge, nc.bridge, sizeof(nc.bridge));
+	return 1;
+}

@@ -85,6 +85,10 @@ int net_bridged(const char *network);
  * never taken for it. */
 int net_join_open(struct store *s, const char *name, char id[65],
 		  struct container *other, struct md_err *err);
+/* 1 if the kernel is to carry published ports (fwd_nat) of a container
+ * on network: one of md's bridges (its name in bridge), and md.ini's
+ * port_nat not false; else 0. */
+int net_ports_bridge(struct store *s, const char *network, char bridge[16]);
 /* 1 if name is bridge, host or none. */
 int net_predefined(const char *name);
 /* Makes the bridge if it is missing, with its address, up; one made
