@@ -665,6 +665,11 @@ static void loopback_masq_rule(struct batch *b, const char *bridge)
 	rule_end(b, &r, list);
 }
 
+static int loopback(uint32_t host)
+{
+	return (ntohl(host) >> 24) == 127;
+}
+
 int nft_ports_set(int *fd, const char *name, const struct nft_port *v, size_t n,
 		  uint32_t addr, const char *bridge, struct md_err *err)
 {
@@ -687,8 +692,12 @@ int nft_ports_set(int *fd, const char *name, const struct nft_port *v, size_t n,
 	if (addr && n) {
 		table(&b, NFT_MSG_NEWTABLE, NLM_F_CREATE, NFT_TABLE_F_OWNER);
 		chain(&b, PORTS_PRE, NF_INET_PRE_ROUTING, NF_IP_PRI_NAT_DST, "nat", 0);
+		/* (A port on 127/8 is for the host's own clients: none
+		 * from outside, whose packets to 127.0.0.1 a rule here
+		 * would turn from martians into the container's.) */
 		for (size_t i = 0; i < n; i++)
-			dnat_rule(&b, PORTS_PRE, &v[i], addr, bridge, 0);
+			if (!loopback(v[i].host))
+				dnat_rule(&b, PORTS_PRE, &v[i], addr, bridge, 0);
 		chain(&b, PORTS_OUT, NF_INET_LOCAL_OUT, NF_IP_PRI_NAT_DST, "nat", 0);
 		for (size_t i = 0; i < n; i++)
 			dnat_rule(&b, PORTS_OUT, &v[i], addr, NULL, 0);

@@ -85,13 +85,16 @@ struct nft_port {
  * ends, and no "nft flush ruleset" by someone else removes it. For the
  * container at addr (network order) on bridge BRIDGE, each port p:
  *
- *   prerouting (nat, dstnat):
+ *   prerouting (nat, dstnat), unless HOST is in 127/8:
  *     iifname != "BRIDGE" DST meta l4proto P th dport PORT dnat to ADDR:CTR
  *   output (nat, dstnat):
  *     DST meta l4proto P th dport PORT dnat to ADDR:CTR
  *
  * DST is "ip daddr HOST", or "fib daddr type local" (any of the host's
- * addresses) for host 0; and once:
+ * addresses) for host 0. (A packet from outside to 127.0.0.1 is a
+ * martian, dropped, unless a prerouting rule sends it on first: a port
+ * published on 127.0.0.1 must not be reachable from the LAN, the hole
+ * Docker closed in 28.0.) And once:
  *
  *   postrouting (nat, srcnat): oifname "BRIDGE" ip saddr 127.0.0.0/8 masquerade
  *   guard (filter, raw):       iifname "BRIDGE" ip daddr 127.0.0.0/8 drop
