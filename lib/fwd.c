@@ -254,6 +254,9 @@ static void nat_aim(struct fwd *f, uint32_t addr)
 	if (nft_ports_set(&f->nat_fd, f->table, v, n, addr, f->bridge, &err) != 0 ||
 	    (addr && loopback && localnet(f->bridge) < 0))
 		nat_off(f);
+	/* (What the old rules sent on: see nft_conntrack_forget.) */
+	if (f->addr && f->addr != addr)
+		nft_conntrack_forget(f->addr, &err);
 }
 
 void fwd_target(struct fwd *f, uint32_t addr)

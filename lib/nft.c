@@ -710,3 +710,145 @@ int nft_ports_set(int *fd, const char *name, const struct nft_port *v, size_t n,
 	batch_free(&b);
 	return rc;
 }
+
+/* ---- conntrack: ctnetlink (linux/netfilter/nfnetlink_conntrack.h) ---- */
+
+#define NFNL_SUBSYS_CTNETLINK	1
+#define IPCTNL_MSG_CT_GET	1
+#define IPCTNL_MSG_CT_DELETE	2
+#define CTA_TUPLE_ORIG		1
+#define CTA_TUPLE_REPLY		2
+#define CTA_STATUS		3
+#define CTA_TUPLE_IP		1
+#define CTA_IP_V4_SRC		1
+#define NLM_F_DUMP		0x300
+#define NLMSG_DONE		3
+#define NLA_F_NESTED		0x8000
+#define NLA_TYPE_MASK		0x3fff
+
+/* Attribute t among the n bytes at p: its payload, its length in *len;
+ * NULL if it is not there (or the attributes are malformed). */
+static const char *attr(const char *p, size_t n, uint16_t t, size_t *len)
+{
+	for (size_t off = 0; off + 4 <= n;) {
+		uint16_t a[2];	/* nla_len, nla_type */
+		memcpy(a, p + off, sizeof(a));
+		if (a[0] < 4 || a[0] > n - off)
+			return NULL;
+		if ((a[1] & NLA_TYPE_MASK) == t) {
+			*len = a[0] - 4u;
+			return p + off + 4;
+		}
+		off += (a[0] + 3u) & ~3u;
+	}
+	return NULL;
+}
+
+/* 1 if the conntrack message (its attributes: p, n) is of a connection
+ * sent on to addr by DNAT: its reply comes from addr. */
+static int to_addr(const char *p, size_t n, uint32_t addr)
+{
+	const char *st, *rep, *ip, *src;
+	size_t sl, rl, il, l;
+	uint32_t status, a;
+
+	if (!(st = attr(p, n, CTA_STATUS, &sl)) || sl != 4 ||
+	    !(rep = attr(p, n, CTA_TUPLE_REPLY, &rl)) ||
+	    !(ip = attr(rep, rl, CTA_TUPLE_IP, &il)) ||
+	    !(src = attr(ip, il, CTA_IP_V4_SRC, &l)) || l != 4)
+		return 0;
+	memcpy(&status, st, 4);
+	memcpy(&a, src, 4);
+	return (ntohl(status) & IPS_DST_NAT) && a == addr;
+}
+
+/* A ctnetlink request of type, for IPv4. */
+static void ct_msg(struct nl_req *r, uint16_t type, uint16_t flags)
+{
+	struct nfgenmsg *g = nl_req_init(r, (uint16_t)(NFNL_SUBSYS_CTNETLINK << 8 | type),
+					 flags, sizeof(*g));
+	g->family = NFPROTO_IPV4;
+}
+
+int nft_conntrack_forget(uint32_t addr, struct md_err *err)
+{
+	enum { BUF = 16384 };
+	char *buf = malloc(BUF), *gone = NULL;
+	size_t ngone = 0, cap = 0, n;
+	struct nl_req r;
+	struct nl nl;
+	int done = 0, rc = -1;
+
+	if (!buf)
+		return err_set(err, ENOMEM, "conntrack");
+	if ((rc = nft_open(&nl, err)) != 0) {
+		free(buf);
+		return rc;
+	}
+	rc = -1;
+	ct_msg(&r, IPCTNL_MSG_CT_GET, NLM_F_DUMP);
+	if (!(n = nl_req_finish(&r, 1)) || send(nl.fd, r.u.buf, n, 0) < 0) {
+		err_set(err, errno, "conntrack: netlink send");
+		goto out;
+	}
+	/* The dump, whole, first: the original tuples to delete (each as
+	 * the kernel wrote it, with its length before it) in gone. */
+	while (!done) {
+		ssize_t got = recv(nl.fd, buf, BUF, 0);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0) {
+			err_set(err, got < 0 ? errno : EPROTO, "conntrack: netlink dump");
+			goto out;
+		}
+		for (size_t off = 0; off + sizeof(struct nlmsghdr_) <= (size_t)got;) {
+			struct nlmsghdr_ h;
+			const char *p = buf + off + sizeof(h) + sizeof(struct nfgenmsg), *o;
+			size_t len, ol;
+			memcpy(&h, buf + off, sizeof(h));
+			if (h.len < sizeof(h) || h.len > (size_t)got - off)
+				break;
+			off += (h.len + 3u) & ~3u;
+			if (h.type == NLMSG_DONE || h.type == NLMSG_ERROR) {
+				done = 1;
+				break;
+			}
+			if (h.len < sizeof(h) + sizeof(struct nfgenmsg))
+				continue;
+			len = h.len - sizeof(h) - sizeof(struct nfgenmsg);
+			if (!to_addr(p, len, addr) || !(o = attr(p, len, CTA_TUPLE_ORIG, &ol)) ||
+			    ol > 512)
+				continue;
+			if (ngone + sizeof(uint16_t) + ol > cap) {
+				char *g = realloc(gone, cap = (cap + ol + 2) * 2);
+				if (!g) {
+					err_set(err, ENOMEM, "conntrack");
+					goto out;
+				}
+				gone = g;
+			}
+			memcpy(gone + ngone, &(uint16_t){ (uint16_t)ol }, sizeof(uint16_t));
+			memcpy(gone + ngone + sizeof(uint16_t), o, ol);
+			ngone += sizeof(uint16_t) + ol;
+		}
+	}
+	/* Then each deleted by its tuple. (No acknowledgement asked: one
+	 * already gone answers ENOENT, read and passed over.) */
+	for (size_t at = 0; at < ngone;) {
+		uint16_t ol;
+		memcpy(&ol, gone + at, sizeof(ol));
+		ct_msg(&r, IPCTNL_MSG_CT_DELETE, 0);
+		nl_put(&r, CTA_TUPLE_ORIG | NLA_F_NESTED, gone + at + sizeof(ol), ol);
+		at += sizeof(ol) + ol;
+		if ((n = nl_req_finish(&r, 2)))
+			send(nl.fd, r.u.buf, n, 0);
+		while (recv(nl.fd, buf, BUF, MSG_DONTWAIT) > 0)
+			;
+	}
+	rc = 0;
+out:
+	free(gone);
+	free(buf);
+	nl_close(&nl);
+	return rc;
+}

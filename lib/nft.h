@@ -113,6 +113,16 @@ struct nft_port {
 int nft_ports_set(int *fd, const char *name, const struct nft_port *v, size_t n,
 		  uint32_t addr, const char *bridge, struct md_err *err);
 
+/* Forgets the kernel's conntrack entries of connections sent on to addr
+ * by DNAT (their answers come from addr): a container's, once its
+ * address is no longer its own (it stopped, or restarts with another).
+ * Else a UDP client that keeps sending from one port would keep going to
+ * the old address, for good: each datagram renews its entry. (Docker
+ * forgets them too.) Reads the whole conntrack table: called only when a
+ * container with published ports stops. 0 done, 1 no nf_tables (nothing
+ * to forget), -1 failed. */
+int nft_conntrack_forget(uint32_t addr, struct md_err *err);
+
 /* The answers to a batch whose messages were numbered up to last_seq,
  * as one recv() gave them (buf, n): notes in *error the first error
  * (-errno as the kernel gives it, 0 none) and in *error_seq its
