@@ -80,7 +80,8 @@ struct fwd {
 	/* The kernel's part (fwd_nat): the container's table, owned by
 	 * nat_fd (nft_ports_set); nat 0 when there is none. */
 	int nat, nat_fd;
-	char table[20];		/* "md-" and the ID's first 12 digits */
+	int localnet;		/* route_localnet set for it on bridge */
+	char table[40];		/* md-ID12-BRIDGE (nft_port_tables) */
 	char bridge[16];
 	unsigned nconn, nflow, conn_max;
 	struct lsn *lsns;
@@ -198,9 +199,47 @@ static void bury(struct fwd *f)
 
 void fwd_nat(struct fwd *f, const char *id, const char *bridge)
 {
-	snprintf(f->table, sizeof(f->table), "md-%.12s", id);
+	snprintf(f->table, sizeof(f->table), "md-%.12s-%s", id, bridge);
 	snprintf(f->bridge, sizeof(f->bridge), "%s", bridge);
 	f->nat = 1;
+}
+
+/* route_localnet on the bridge (1 or 0): the kernel routes packets
+ * from 127.0.0.1 out of it (a connection to 127.0.0.1:PORT sent on to
+ * the container), and their answers back. What that would open, the
+ * guard rules close (nft.h): they are in each container's table that
+ * wants the setting, and in md's. */
+static int localnet(const char *bridge, int on)
+{
+	char path[80];
+	int fd, ok;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/route_localnet",
+		 bridge);
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
+		return -1;
+	ok = write(fd, on ? "1" : "0", 1) == 1;
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+/* This container's table is gone: route_localnet off again unless
+ * another container's table on the bridge wants it (the kernel's list
+ * of tables says, nft_port_tables). No lock between containers: each
+ * sets it on after its table is made, and one that turned it off looks
+ * again after, so it ends on whenever a table is there. (A killed
+ * process leaves it on, still behind md's own guard rules, until the
+ * next stop of a container with ports on that bridge.) */
+static void localnet_release(struct fwd *f)
+{
+	if (!f->localnet)
+		return;
+	f->localnet = 0;
+	if (nft_port_tables(f->bridge) != 0)
+		return;
+	localnet(f->bridge, 0);
+	if (nft_port_tables(f->bridge) > 0)
+		localnet(f->bridge, 1);
 }
 
 /* The kernel carries no more: the table goes with its socket. */
@@ -210,24 +249,7 @@ static void nat_off(struct fwd *f)
 		close(f->nat_fd);
 	f->nat_fd = -1;
 	f->nat = 0;
-}
-
-/* route_localnet on the bridge: the kernel routes packets from
- * 127.0.0.1 out of it (a connection to 127.0.0.1:PORT sent on to the
- * container), and their answers back. (What that would open, the
- * guard rules close: nft.h.) */
-static int localnet(const char *bridge)
-{
-	char path[80];
-	int fd, ok;
-
-	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/route_localnet",
-		 bridge);
-	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
-		return -1;
-	ok = write(fd, "1", 1) == 1;
-	close(fd);
-	return ok ? 0 : -1;
+	localnet_release(f);
 }
 
 /* The container's table made for addr (0: emptied). Whatever fails,
@@ -251,10 +273,21 @@ static void nat_aim(struct fwd *f, uint32_t addr)
 		loopback |= !a.sin_addr.s_addr ||
 			    (ntohl(a.sin_addr.s_addr) >> 24) == 127;
 	}
-	if (nft_ports_set(&f->nat_fd, f->table, v, n, addr, f->bridge, &err) != 0 ||
-	    (addr && loopback && localnet(f->bridge) < 0))
+	/* Conntrack's entries of what rules sent on to the new address
+	 * before (a killed process's table), and after the table changed,
+	 * to the old one: see nft_conntrack_forget. */
+	if (addr && addr != f->addr)
+		nft_conntrack_forget(addr, &err);
+	if (nft_ports_set(&f->nat_fd, f->table, v, n, addr, f->bridge, &err) != 0) {
 		nat_off(f);
-	/* (What the old rules sent on: see nft_conntrack_forget.) */
+	} else if (!addr) {
+		localnet_release(f);
+	} else if (loopback && !f->localnet) {
+		if (localnet(f->bridge, 1) == 0)
+			f->localnet = 1;
+		else
+			nat_off(f);
+	}
 	if (f->addr && f->addr != addr)
 		nft_conntrack_forget(f->addr, &err);
 }

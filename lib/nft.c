@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 
 #include "netlink.h"
 
@@ -128,7 +129,7 @@ struct nfgenmsg {
 
 /* What a message of the batch was: for an error. */
 struct why {
-	const char *what;	/* "masquerade rule for", "chain guard of" */
+	const char *what;	/* "masquerade rule for", "chain" */
 	const char *name;	/* a bridge's, a table's, or NULL */
 };
 
@@ -140,13 +141,14 @@ struct batch {
 	size_t len;
 	struct why *why, now;	/* now: what the next add()s are */
 	uint32_t seq;		/* the last message's */
+	size_t cap;		/* room for this many messages */
 	int bad;
 };
 
 /* Room for nmsg messages (each fits an nl_req, or it is bad). */
 static int batch_init(struct batch *b, const char *name, size_t nmsg)
 {
-	*b = (struct batch){ .table = name };
+	*b = (struct batch){ .table = name, .cap = nmsg };
 	b->buf = malloc(nmsg * sizeof(((struct nl_req *)0)->u.buf));
 	b->why = calloc(nmsg + 1, sizeof(*b->why));
 	return b->buf && b->why ? 0 : -1;
@@ -173,10 +175,12 @@ static struct nfgenmsg *msg(struct nl_req *r, uint16_t type, uint16_t flags)
 
 static void add(struct batch *b, struct nl_req *r)
 {
-	size_t n = nl_req_finish(r, ++b->seq);
+	size_t n = b->seq < b->cap ? nl_req_finish(r, ++b->seq) : 0;
 
-	if (!n)
+	if (!n) {
 		b->bad = 1;
+		return;
+	}
 	memcpy(b->buf + b->len, r->u.buf, n);
 	b->len += n;
 	b->why[b->seq] = b->now;
@@ -214,7 +218,7 @@ static void chain(struct batch *b, const char *name, uint32_t hook_num,
 	nl_nest_end(&r, hook);
 	be32(&r, NFTA_CHAIN_POLICY, drop ? NF_DROP : NF_ACCEPT);
 	nl_put_str(&r, NFTA_CHAIN_TYPE, type);
-	b->now = (struct why){ "a chain of table ip", b->table };
+	b->now = (struct why){ "chain", name };
 	add(b, &r);
 }
 
@@ -374,21 +378,26 @@ static void masq_rule(struct batch *b, const struct nft_masq *m, uint16_t flags)
 	rule_end(b, &r, list);
 }
 
-/* iifname "BRIDGE" ip daddr 127.0.0.0/8 drop, in chain name: md's
- * bridges carry route_localnet (nft_ports_set), which would let a
- * container reach the host's loopback services (CVE-2020-8558's hole
- * in kube-proxy): this closes it before routing sees such a packet. */
-static void guard_rule(struct batch *b, const char *name, const char *bridge,
-		       uint16_t flags)
+/* iifname "BRIDGE" ip daddr 127.0.0.0/8 drop, and the same for ip
+ * saddr, in chain name: md's bridges may carry route_localnet
+ * (nft_ports_set), which would let a container reach the host's
+ * loopback services (CVE-2020-8558's hole in kube-proxy), or pass for
+ * one of the host's own loopback clients: these close it before routing
+ * sees such a packet. (No packet of md's own comes from a bridge to or
+ * from 127/8: those to containers are masqueraded.) flags go on the
+ * second rule. */
+static void guard_rules(struct batch *b, const char *name, const char *bridge,
+			uint16_t flags)
 {
-	struct nl_req r;
-	size_t list = rule_begin(b, &r, name, flags);
-
-	ifname(&r, NFT_META_IIFNAME, NFT_CMP_EQ, bridge);
-	addr_match(&r, 16, htonl(0x7f000000), 8);
-	verdict(&r, NF_DROP);
-	b->now = (struct why){ "loopback guard for", bridge };
-	rule_end(b, &r, list);
+	for (int i = 0; i < 2; i++) {
+		struct nl_req r;
+		size_t list = rule_begin(b, &r, name, i ? flags : 0);
+		ifname(&r, NFT_META_IIFNAME, NFT_CMP_EQ, bridge);
+		addr_match(&r, i ? 12 : 16, htonl(0x7f000000), 8);
+		verdict(&r, NF_DROP);
+		b->now = (struct why){ "loopback guard for", bridge };
+		rule_end(b, &r, list);
+	}
 }
 
 /* The forward chain's rules for one network, in the order of FWD_*:
@@ -533,7 +542,9 @@ int nft_masq_set(const struct nft_masq *v, size_t n, int filter,
 
 	if ((rc = nft_open(&nl, err)) != 0)
 		return rc;
-	if (batch_init(&b, TABLE, n * (2 + FWD_RULES) + 10) < 0) {
+	/* (BEGIN, 3 table messages, 3 chains, per network a masquerade,
+	 * 2 guard and FWD_RULES forward rules, END) */
+	if (batch_init(&b, TABLE, n * (3 + FWD_RULES) + 8) < 0) {
 		batch_free(&b);
 		nl_close(&nl);
 		return err_set(err, ENOMEM, "nf_tables");
@@ -550,8 +561,8 @@ int nft_masq_set(const struct nft_masq *v, size_t n, int filter,
 			masq_rule(&b, &v[i], 0);
 		chain(&b, GUARD, NF_INET_PRE_ROUTING, NF_IP_PRI_RAW, "filter", 0);
 		for (size_t i = 0; i < n; i++)
-			guard_rule(&b, GUARD, v[i].bridge, !filter && i == n - 1 ?
-				   NLM_F_ACK : 0);
+			guard_rules(&b, GUARD, v[i].bridge, !filter && i == n - 1 ?
+				    NLM_F_ACK : 0);
 		if (filter) {
 			chain(&b, FORWARD, NF_INET_FORWARD, NF_IP_PRI_FILTER,
 			      "filter", filter == NFT_FILTER_DROP);
@@ -682,6 +693,8 @@ int nft_ports_set(int *fd, const char *name, const struct nft_port *v, size_t n,
 			return rc;
 		*fd = nl.fd;
 	}
+	/* (BEGIN, 3 table messages, 4 chains, 2 rules a port, a
+	 * masquerade, 2 guard rules, END) */
 	if (batch_init(&b, name, 2 * n + 12) < 0) {
 		batch_free(&b);
 		return err_set(err, ENOMEM, "nf_tables");
@@ -704,7 +717,7 @@ int nft_ports_set(int *fd, const char *name, const struct nft_port *v, size_t n,
 		chain(&b, CHAIN, NF_INET_POST_ROUTING, NF_IP_PRI_NAT_SRC, "nat", 0);
 		loopback_masq_rule(&b, bridge);
 		chain(&b, GUARD, NF_INET_PRE_ROUTING, NF_IP_PRI_RAW, "filter", 0);
-		guard_rule(&b, GUARD, bridge, NLM_F_ACK);
+		guard_rules(&b, GUARD, bridge, NLM_F_ACK);
 	}
 	rc = batch_send(&b, *fd, err);
 	batch_free(&b);
@@ -786,6 +799,9 @@ int nft_conntrack_forget(uint32_t addr, struct md_err *err)
 		return rc;
 	}
 	rc = -1;
+	/* (A dump always ends; should the kernel not answer, 2 s.) */
+	setsockopt(nl.fd, SOL_SOCKET, SO_RCVTIMEO, &(struct timeval){ 2, 0 },
+		   sizeof(struct timeval));
 	ct_msg(&r, IPCTNL_MSG_CT_GET, NLM_F_DUMP);
 	if (!(n = nl_req_finish(&r, 1)) || send(nl.fd, r.u.buf, n, 0) < 0) {
 		err_set(err, errno, "conntrack: netlink send");
@@ -851,4 +867,62 @@ out:
 	free(buf);
 	nl_close(&nl);
 	return rc;
+}
+
+int nft_port_tables(const char *bridge)
+{
+	enum { BUF = 16384 };
+	size_t blen = strlen(bridge), n;
+	char *buf = malloc(BUF);
+	struct md_err err;
+	struct nl_req r;
+	struct nl nl;
+	int count = 0, done = 0;
+
+	if (!buf)
+		return -1;
+	if (nl_open_proto(&nl, NETLINK_NETFILTER, &err) < 0) {
+		free(buf);
+		return -1;
+	}
+	setsockopt(nl.fd, SOL_SOCKET, SO_RCVTIMEO, &(struct timeval){ 2, 0 },
+		   sizeof(struct timeval));
+	msg(&r, NFT_MSG_GETTABLE, NLM_F_DUMP);
+	if (!(n = nl_req_finish(&r, 1)) || send(nl.fd, r.u.buf, n, 0) < 0)
+		count = -1;
+	while (count >= 0 && !done) {
+		ssize_t got = recv(nl.fd, buf, BUF, 0);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0) {
+			count = -1;
+			break;
+		}
+		for (size_t off = 0; off + sizeof(struct nlmsghdr_) <= (size_t)got;) {
+			struct nlmsghdr_ h;
+			const char *name;
+			size_t len;
+			memcpy(&h, buf + off, sizeof(h));
+			if (h.type == NLMSG_DONE || h.type == NLMSG_ERROR ||
+			    h.len < sizeof(h) + sizeof(struct nfgenmsg) ||
+			    h.len > (size_t)got - off) {
+				done = 1;
+				if (h.type != NLMSG_DONE)
+					count = -1;
+				break;
+			}
+			/* md-ID12-BRIDGE: "md-", 12 digits, "-", the bridge */
+			name = attr(buf + off + sizeof(h) + sizeof(struct nfgenmsg),
+				    h.len - sizeof(h) - sizeof(struct nfgenmsg),
+				    NFTA_TABLE_NAME, &len);
+			if (name && len == 17 + blen && !strncmp(name, "md-", 3) &&
+			    name[15] == '-' && !memcmp(name + 16, bridge, blen) &&
+			    !name[16 + blen])
+				count++;
+			off += (h.len + 3u) & ~3u;
+		}
+	}
+	free(buf);
+	nl_close(&nl);
+	return count;
 }

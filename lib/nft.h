@@ -113,6 +113,10 @@ struct nft_port {
 int nft_ports_set(int *fd, const char *name, const struct nft_port *v, size_t n,
 		  uint32_t addr, const char *bridge, struct md_err *err);
 
+/* How many containers' tables (nft_ports_set) are there for bridge,
+ * named as md names them, md-ID12-BRIDGE; -1 if md cannot tell. */
+int nft_port_tables(const char *bridge);
+
 /* Forgets the kernel's conntrack entries of connections sent on to addr
  * by DNAT (their answers come from addr): a container's, once its
  * address is no longer its own (it stopped, or restarts with another).

@@ -88,7 +88,7 @@ static uint32_t ip4(const char *s)
  * change it; gone when that socket closes. */
 static void ports(void)
 {
-	const char *t = "md-0123456789ab";
+	const char *t = "md-0123456789ab-md0";
 	struct nft_port p[3] = { { ip4("127.0.0.1"), 18080, 80, 0 },
 				 { 0, 18081, 80, 0 },
 				 { ip4("127.0.0.1"), 15353, 5353, 1 } };
@@ -102,6 +102,8 @@ static void ports(void)
 	}
 	CHECK(rc == 0 && fd >= 0);
 	CHECK(!nft_table_gone(t));
+	CHECK(nft_port_tables("md0") == 1 && nft_port_tables("md-0123456789ab") == 0 &&
+	      nft_port_tables("md") == 0);
 	CHECK(nft_ports_set(&fd, t, p, 2, ip4("10.88.0.3"), "md0", &err) == 0);
 	CHECK(nft_ports_set(&other, t, p, 1, ip4("10.88.0.4"), "md0", &err) == -1 &&
 	      err.errnum == EPERM);
@@ -111,6 +113,7 @@ static void ports(void)
 	CHECK(!nft_table_gone(t));
 	close(fd);
 	CHECK(nft_table_gone(t));
+	CHECK(nft_port_tables("md0") == 0);
 	/* (now free for another socket) */
 	CHECK(nft_ports_set(&other, t, p, 1, ip4("10.88.0.4"), "md0", &err) == 0);
 	close(other);
