@@ -46,10 +46,13 @@ static int reg_handler(void *user, const char *section, const char *key,
 		snprintf(c->out->ca, sizeof(c->out->ca), "%s", value);
 	else if (!strcmp(key, "mirror"))
 		snprintf(c->out->mirror, sizeof(c->out->mirror), "%s", value);
-	else if (!strcmp(key, "insecure") &&
-		 (c->out->insecure = boolean(value)) < 0)
-		return err_set(err, 0, "%s: [%s] insecure: not a boolean: %s",
-			       config_path(), section, value);
+	else if (!strcmp(key, "insecure")) {
+		int on = boolean(value);
+		if (on < 0)
+			return err_set(err, 0, "%s: [%s] insecure: not a boolean: %s",
+				       config_path(), section, value);
+		c->out->insecure = on;
+	}
 	return 0;
 }
 

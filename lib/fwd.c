@@ -1,6 +1,7 @@
 /* The port forwarder (see fwd.h).
  *
- * Memory: the forwarder itself is ~56 bytes and an epoll fd; a published
+ * Memory: the forwarder itself is ~100 bytes and an epoll fd (and with
+ * fwd_nat a netlink socket); a published
  * port 24 bytes; a TCP connection 72 bytes of heap and six fds (two
  * sockets, two pipes of PIPE_BYTES: their pages are the kernel's, taken
  * only while bytes wait in them; a peer that does not read holds at most

@@ -1,5 +1,6 @@
-/* nf_tables batches: md's table, masquerade and forward filter (see
- * nft.h). */
+/* nf_tables batches: md's table (masquerade, guard, forward filter)
+ * and containers' port tables; the lists of tables and conntrack
+ * entries md reads (see nft.h). */
 #include "nft.h"
 
 #include <arpa/inet.h>

@@ -1,6 +1,8 @@
 /* md's netfilter rules: nf_tables over NETLINK_NETFILTER, spoken by
- * md itself (no nft(8), no libnftnl). md owns one table, "ip md", with
- * three chains. "postrouting" (type nat, hook postrouting, priority srcnat
+ * md itself (no nft(8), no libnftnl). md keeps one table for its
+ * networks, "ip md", and one per running container with published
+ * ports (nft_ports_set, below); and forgets conntrack entries
+ * (nft_conntrack_forget). Table ip md has three chains. "postrouting" (type nat, hook postrouting, priority srcnat
  * 100) holds one rule per network:
  *
  *     ip saddr SUBNET oifname != "BRIDGE" masquerade
