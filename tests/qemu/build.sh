@@ -13,7 +13,10 @@ Q=${1:-$TOP/build/qemu}
 MD=${MD:-$TOP/md}
 FIX=${FIX:-$TOP/build/fixtures}
 K=$Q/kernel		# the unpacked kernel package, cached
-MODS="overlay veth bridge loop"	# loaded in the VM, with their dependencies
+# loaded in the VM, with their dependencies: overlay, the bridge's, and
+# nf_tables for masquerade and published ports (md's tables)
+MODS="overlay veth bridge loop nf_tables nft_chain_nat nft_nat nft_masq nft_ct
+      nft_fib_ipv4 nf_conntrack_netlink"
 
 unavailable() { echo "$*" >&2; exit 77; }
 die() { echo "qemu build: $*" >&2; exit 1; }

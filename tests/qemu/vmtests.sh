@@ -10,7 +10,7 @@
 # The cgroup tests use --network none so that they test cgroups only;
 # t_default_network runs md-run with its default bridge network.
 TESTS="setup load cgroup_ns host_cgroup memory cpus pids cpu_shares oom
-       pids_fork default_network devices rootfs stop exec restart accounting
+       pids_fork default_network ports devices rootfs stop exec restart accounting
        oom_unlimited cleanup"
 LIMIT=60	# seconds per test
 RUN="md-run --rm --network none"
@@ -123,6 +123,27 @@ t_pids_fork() {	# a fork bomb stops at the limit, fast, and the host lives
 
 t_default_network() {	# the default network (none until bridge exists)
 	expect_run 0 "" md-run --rm busybox true
+}
+
+# A published port on Debian's own kernel (nf_tables from modules):
+# carried by the kernel (DNAT in the container's own table), so it
+# answers with the container's monitor stopped; gone with the container.
+t_ports() {
+	mkdir -p /tmp/www && echo vm >/tmp/www/index.html
+	run md-run -d -v /tmp/www:/www -p 127.0.0.1:18080:80 busybox httpd -f -p 80 -h /www
+	[ "$RC" = 0 ] || { fail "md-run -d exited $RC: $ERR1"; return 1; }
+	id=$OUT
+	get() { timeout 5 busybox wget -qO- http://127.0.0.1:18080/ 2>/dev/null; }
+	i=0; until [ "$(get)" = vm ] || [ $i -ge 40 ]; do sleep 0.25; i=$((i + 1)); done
+	mon=$(awk -F' = ' '$1=="monitor_pid" {print $2}' "$MD_ROOT/containers/$id/state.ini")
+	kill -STOP "$mon"
+	out=$(get)
+	kill -CONT "$mon"
+	echo "with the monitor stopped: '$out'; route_localnet $(cat /proc/sys/net/ipv4/conf/md0/route_localnet)"
+	expect_run 0 "$id" md-rm -f "$id" || return 1
+	[ "$out" = vm ] || { fail "no answer with the monitor stopped: '$out'"; return 1; }
+	out=$(get)
+	[ -z "$out" ] || fail "port still answers after md-rm: '$out'"
 }
 
 # Docker's device allowlist, a BPF program on the container's cgroup
