@@ -14,9 +14,11 @@ MD=${MD:-$TOP/md}
 FIX=${FIX:-$TOP/build/fixtures}
 K=$Q/kernel		# the unpacked kernel package, cached
 # loaded in the VM, with their dependencies: overlay, the bridge's, and
-# nf_tables for masquerade and published ports (md's tables)
-MODS="overlay veth bridge loop nf_tables nft_chain_nat nft_nat nft_masq nft_ct
-      nft_fib_ipv4 nf_conntrack_netlink"
+# nf_tables for masquerade and published ports (md's tables).
+# crc32c_generic first: libcrc32c (nf_tables's, nf_conntrack's) wants a
+# crc32c at its load and names it only as a soft dependency.
+MODS="overlay veth bridge loop crc32c_generic nf_tables nft_chain_nat nft_nat
+      nft_masq nft_ct nft_fib_ipv4 nf_conntrack_netlink"
 
 unavailable() { echo "$*" >&2; exit 77; }
 die() { echo "qemu build: $*" >&2; exit 1; }
