@@ -32,7 +32,7 @@ const char network_usage[] =
 "                      (alias: remove)\n"
 "  prune [-f]          Remove every network no running container uses,\n"
 "                      and md0, the default network's bridge, if unused\n"
-"  connect [--alias NAME]... NETWORK CONTAINER\n"
+"  connect [--alias NAME]... [--ip ADDR] NETWORK CONTAINER\n"
 "                      Connect a container to a network (eth1...)\n"
 "  disconnect [-f] NETWORK CONTAINER\n"
 "                      Undo a connect\n"
@@ -41,7 +41,7 @@ const char network_usage[] =
 "      --root DIR      State directory (default $MD_ROOT or /var/lib/md)\n"
 "  -h, --help          Print this help\n";
 
-enum { O_SUBNET = 0x100, O_GATEWAY, O_NOTRUNC, O_ALIAS };
+enum { O_SUBNET = 0x100, O_GATEWAY, O_NOTRUNC, O_ALIAS, O_IP };
 
 /* A predefined network's ID: stable, from its name. */
 static void predefined_id(const char *name, char out[65])
@@ -294,9 +294,11 @@ static int conn(int argc, char **argv, struct store *s, int disconnect)
 {
 	static const struct option lo[] = {
 		{ "alias", required_argument, 0, O_ALIAS },
+		{ "ip", required_argument, 0, O_IP },
 		{ "force", no_argument, 0, 'f' },
 		APPLET_LONGOPTS, { 0 } };
 	char aliases[256] = "", id[CONTAINER_ID_LEN + 1];
+	const char *ip = NULL;
 	struct netconf nc;
 	struct md_err err;
 	int opt, force = 0;
@@ -307,6 +309,10 @@ static int conn(int argc, char **argv, struct store *s, int disconnect)
 		} else if (opt == O_ALIAS && !disconnect) {
 			if (names_add_alias(aliases, optarg, &err) < 0)
 				return applet_fail(&err);
+		} else if (opt == O_IP && !disconnect) {
+			if (!ip4_parse(optarg))
+				return applet_usage_error("invalid IPv4 address: %s", optarg);
+			ip = optarg;
 		} else {
 			return 125;
 		}
@@ -328,10 +334,16 @@ static int conn(int argc, char **argv, struct store *s, int disconnect)
 	}
 	if (container_resolve(s, argv[optind + 1], id, &err) < 0)
 		return applet_fail(&err), 1;
+	/* (Docker's daemon refuses these: exit 1, as the others here) */
 	if (aliases[0] && net_predefined(nc.name))
 		return applet_failf("network-scoped alias is supported only for "
-				    "containers in user defined networks");
-	if (names_connect(s, &nc, id, disconnect ? NULL : aliases, force, &err) < 0)
+				    "containers in user defined networks"), 1;
+	if (ip && net_predefined(nc.name))
+		return applet_failf("user specified IP address is supported on user "
+				    "defined networks only"), 1;
+	if (ip && ipam_check(&nc.sn, ip4_parse(ip), &err) < 0)
+		return applet_fail(&err), 1;
+	if (names_connect(s, &nc, id, disconnect ? NULL : aliases, ip, force, &err) < 0)
 		return applet_fail(&err), 1;
 	return 0;
 }

@@ -52,6 +52,7 @@ const char run_usage[] =
 "                           host, container:NAME (its network), or a\n"
 "                           network made with md-network\n"
 "      --network-alias NAME Another name on a user network (repeatable)\n"
+"      --ip ADDR            Its IPv4 address on a user network\n"
 "  -p, --publish [IP:][HOSTPORT:]CTRPORT[/udp]\n"
 "                           Publish a container's port(s) to the host\n"
 "  -P, --publish-all        Publish all exposed ports to random ports\n"
@@ -69,7 +70,7 @@ const char run_usage[] =
 "      --help               Print this help\n";
 
 enum {
-	O_NAME = 0x100, O_RM, O_ENVFILE, O_READONLY, O_ENTRYPOINT, O_NETWORK, O_ALIAS,
+	O_NAME = 0x100, O_RM, O_ENVFILE, O_READONLY, O_ENTRYPOINT, O_NETWORK, O_ALIAS, O_IP,
 	O_CAPADD, O_CAPDROP, O_PRIV, O_CPUS, O_CPUSET, O_PIDS, O_PULL, O_RESTART,
 };
 
@@ -131,6 +132,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, struct container *c
 		{ "network", required_argument, 0, O_NETWORK },
 		{ "net", required_argument, 0, O_NETWORK },
 		{ "network-alias", required_argument, 0, O_ALIAS },
+		{ "ip", required_argument, 0, O_IP },
 		{ "cap-add", required_argument, 0, O_CAPADD },
 		{ "cap-drop", required_argument, 0, O_CAPDROP },
 		{ "privileged", no_argument, 0, O_PRIV },
@@ -178,6 +180,11 @@ static int parse_opts(int argc, char **argv, struct opts *o, struct container *c
 		case O_ALIAS:
 			if (names_add_alias(c->aliases, optarg, &err) < 0)
 				return applet_fail(&err);
+			break;
+		case O_IP:
+			if (!ip4_parse(optarg) || strlen(optarg) >= sizeof(c->ipv4_address))
+				return applet_flag_error("--ip", optarg, "invalid IPv4 address");
+			snprintf(c->ipv4_address, sizeof(c->ipv4_address), "%s", optarg);
 			break;
 		case 'p':
 			if (ports_parse(&o->ports, optarg, &err) < 0)
@@ -262,6 +269,9 @@ static int parse_opts(int argc, char **argv, struct opts *o, struct container *c
 	if (c->aliases[0] && (net_predefined(o->network) || !net_bridged(o->network)))
 		return applet_failf("network-scoped alias is supported only for "
 				    "containers in user defined networks");
+	if (c->ipv4_address[0] && (net_predefined(o->network) || !net_bridged(o->network)))
+		return applet_failf("user specified IP address is supported on user "
+				    "defined networks only");
 	/* (As Docker: no address of its own, nothing to forward to.) */
 	if ((o->ports.n || o->publish_all) &&
 	    (!strcmp(o->network, "none") || !strcmp(o->network, "host"))) {
@@ -508,6 +518,12 @@ again:
 		if (rc > 0)	/* (the bridge made, without NAT: said once) */
 			applet_fail(&err);
 		r->net = &o.net;
+		if (c.ipv4_address[0] &&
+		    ipam_check(&o.net.sn, ip4_parse(c.ipv4_address), &err) < 0) {
+			run_abort(&proc);
+			store_close(&s);
+			return stopped(&proc, &err);
+		}
 	}
 	if ((rc = resolve_image(&s, &o, &c, argc, argv, &sp))) {
 		run_abort(&proc);
@@ -557,7 +573,8 @@ again:
 	}
 	/* Its address, kept in its state (and so in its /etc/hosts). */
 	if (r->net) {
-		if (ipam_alloc(&s, r->net->name, &r->net->sn, c.id, &r->addr, &err) < 0) {
+		if (ipam_alloc(&s, r->net->name, &r->net->sn, c.id, ip4_parse(c.ipv4_address),
+			       &r->addr, &err) < 0) {
 			run_abort(&proc);
 			return stopped(&proc, &err);
 		}

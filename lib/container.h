@@ -68,6 +68,8 @@ struct container {
 	char cgroup_parent[256];
 	char network[64];	/* none, host, bridge or a user network */
 	char ip[16];		/* its address on network while it runs, or "" */
+	char ipv4_address[16];	/* --ip: the address it always gets there,
+				 * or "" (Docker's IPAMConfig.IPv4Address) */
 	char aliases[256];	/* --network-alias on network, ","-joined */
 	char *connected;	/* md-network connect's other networks
 				 * (names.h's endpoints); owned, "" if none */

@@ -56,6 +56,13 @@ void ip4_format(uint32_t addr, char *out, size_t len)
 		out[0] = 0;
 }
 
+uint32_t ip4_parse(const char *s)
+{
+	struct in_addr a;
+
+	return s && inet_pton(AF_INET, s, &a) == 1 ? a.s_addr : 0;
+}
+
 void subnet_format(const struct subnet *sn, char *out, size_t len)
 {
 	char ip[INET_ADDRSTRLEN];
@@ -193,8 +200,45 @@ static int net_path(struct store *s, const char *net, const char *file,
 	return 0;
 }
 
+/* 1 if a is held in t. */
+static int held(const struct table *t, uint32_t a)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (t->e[i].addr == a)
+			return 1;
+	return 0;
+}
+
+int ipam_check(const struct subnet *sn, uint32_t want, struct md_err *err)
+{
+	uint32_t a = ntohl(want), net = ntohl(sn->net), mask = ~0u << (32 - sn->prefix);
+	char text[16];
+
+	ip4_format(want, text, sizeof(text));
+	if ((a & mask) != net || a == net || a == (net | ~mask))
+		return err_set(err, 0, "no configured subnet or ip-range contain the "
+			       "IP address %s", text);
+	if (a == ntohl(sn->gw))
+		return err_set(err, 0, "Address already in use");
+	return 0;
+}
+
+/* Whether address a (host order) can be given: ipam_check, and no
+ * other container's (once those gone are reclaimed). */
+static int wanted(struct store *s, const struct subnet *sn, struct table *t,
+		  uint32_t a, struct md_err *err)
+{
+	if (ipam_check(sn, htonl(a), err) < 0)
+		return -1;
+	if (held(t, a))
+		reclaim(s, t);
+	if (held(t, a))
+		return err_set(err, 0, "Address already in use");
+	return 0;
+}
+
 int ipam_alloc(struct store *s, const char *net, const struct subnet *sn,
-	       const char *id, uint32_t *addr, struct md_err *err)
+	       const char *id, uint32_t want, uint32_t *addr, struct md_err *err)
 {
 	char path[256], lockp[256];
 	cleanup_close int lock = -1;
@@ -220,7 +264,13 @@ int ipam_alloc(struct store *s, const char *net, const struct subnet *sn,
 			return 0;
 		}
 	qsort(t.e, t.n, sizeof(*t.e), by_addr);
-	if (!(a = lowest_free(sn, &t))) {
+	if (want) {
+		if (wanted(s, sn, &t, ntohl(want), err) < 0) {
+			free(t.e);
+			return -1;
+		}
+		a = ntohl(want);
+	} else if (!(a = lowest_free(sn, &t))) {
 		reclaim(s, &t);
 		a = lowest_free(sn, &t);
 	}

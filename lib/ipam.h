@@ -31,11 +31,19 @@ int subnet_parse(const char *cidr, struct subnet *sn, struct md_err *err);
 /* "10.88.0.0/16", "10.88.0.1" into out. */
 void subnet_format(const struct subnet *sn, char *out, size_t len);
 void ip4_format(uint32_t addr, char *out, size_t len);
+/* "10.89.0.7" in network order; 0 for "" (or not an address). */
+uint32_t ip4_parse(const char *s);
 
 /* The address of container id on network net (sn its subnet), given
- * now if it has none. */
+ * now if it has none: want (network order, as --ip asked) or, for 0,
+ * the lowest free one. A wanted address outside the subnet, or held by
+ * another container, fails with Docker's words. */
 int ipam_alloc(struct store *s, const char *net, const struct subnet *sn,
-	       const char *id, uint32_t *addr, struct md_err *err);
+	       const char *id, uint32_t want, uint32_t *addr, struct md_err *err);
+/* Whether want (network order) may be asked for on sn, as Docker's words
+ * say why not: in the subnet, not its network, broadcast or gateway
+ * address. */
+int ipam_check(const struct subnet *sn, uint32_t want, struct md_err *err);
 /* Gives id's address on net back (none: not an error). */
 int ipam_release(struct store *s, const char *net, const char *id,
 		 struct md_err *err);

@@ -30,20 +30,22 @@ size_t endpoints_parse(const char *s, struct endpoint *ep)
 		size_t w = strcspn(s, " ");
 		char word[400];
 		struct endpoint *e = &ep[n];
-		char *p = word, *f[4];
+		char *p = word, *f[5] = { 0 };
 		int k = 0;
 
 		snprintf(word, sizeof(word), "%.*s", (int)(w < sizeof(word) ? w : 0), s);
 		s += w + (s[w] == ' ');
-		while (k < 4 && (f[k] = strsep(&p, ":")))
+		while (k < 5 && (f[k] = strsep(&p, ":")))
 			k++;
-		if (k != 4 || !*f[0] || strlen(f[0]) >= sizeof(e->net) ||
+		if (k < 4 || !*f[0] || strlen(f[0]) >= sizeof(e->net) ||
 		    strlen(f[1]) >= sizeof(e->ip) || strlen(f[3]) >= sizeof(e->aliases) ||
+		    (f[4] && strlen(f[4]) >= sizeof(e->want)) ||
 		    (e->idx = atoi(f[2])) < 1 || e->idx > ENDPOINTS_MAX)
 			continue;
 		strcpy(e->net, f[0]);
 		strcpy(e->ip, f[1]);
 		strcpy(e->aliases, f[3]);
+		strcpy(e->want, f[4] ? f[4] : "");
 		n++;
 	}
 	return n;
@@ -57,8 +59,8 @@ char *endpoints_format(const struct endpoint *ep, size_t n)
 		return NULL;
 	*o = 0;
 	for (size_t i = 0; i < n; i++)
-		o += sprintf(o, "%s%s:%s:%d:%s", i ? " " : "", ep[i].net, ep[i].ip,
-			     ep[i].idx, ep[i].aliases);
+		o += sprintf(o, "%s%s:%s:%d:%s%s%s", i ? " " : "", ep[i].net, ep[i].ip,
+			     ep[i].idx, ep[i].aliases, ep[i].want[0] ? ":" : "", ep[i].want);
 	return s;
 }
 
@@ -380,6 +382,7 @@ struct conn {
 	struct store *s;
 	const struct netconf *nc;
 	const char *aliases;	/* connect's; NULL: disconnect */
+	const char *ip;		/* connect --ip's, or "" */
 	int force;
 	struct endpoint ep;	/* out: the endpoint made or removed */
 };
@@ -411,6 +414,7 @@ static int connect_fn(struct container *c, void *arg, struct md_err *err)
 		memset(&k->ep, 0, sizeof(k->ep));
 		snprintf(k->ep.net, sizeof(k->ep.net), "%s", net);
 		snprintf(k->ep.aliases, sizeof(k->ep.aliases), "%s", k->aliases);
+		snprintf(k->ep.want, sizeof(k->ep.want), "%s", k->ip);
 		for (k->ep.idx = 1; used & (1u << k->ep.idx); k->ep.idx++)
 			;
 		if ((c->status == CONTAINER_RUNNING || c->status == CONTAINER_PAUSED) &&
@@ -419,7 +423,8 @@ static int connect_fn(struct container *c, void *arg, struct md_err *err)
 			uint32_t addr;
 			int ns, rc;
 			snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)c->pid);
-			if (ipam_alloc(k->s, net, &k->nc->sn, c->id, &addr, err) < 0)
+			if (ipam_alloc(k->s, net, &k->nc->sn, c->id, ip4_parse(k->ep.want),
+				       &addr, err) < 0)
 				return -1;
 			ns = open(path, O_RDONLY | O_CLOEXEC);
 			rc = ns < 0 ? err_set(err, errno, "%s", path) :
@@ -459,9 +464,9 @@ static int connect_fn(struct container *c, void *arg, struct md_err *err)
 }
 
 int names_connect(struct store *s, const struct netconf *nc, const char *id,
-		  const char *aliases, int force, struct md_err *err)
+		  const char *aliases, const char *ip, int force, struct md_err *err)
 {
-	struct conn k = { s, nc, aliases, force };
+	struct conn k = { s, nc, aliases, ip ? ip : "", force };
 	struct container c;
 	struct netconf now;
 	struct md_err e2;

@@ -33,14 +33,15 @@
 #include "store.h"
 
 /* One of a container's networks after its first (container.connected:
- * "NET:IP:IDX:ALIASES" words, space-separated; IP empty while the
+ * "NET:IP:IDX:ALIASES[:WANT]" words, space-separated; IP empty while the
  * container does not run; IDX its interface, ethIDX; ALIASES
- * comma-separated). */
+ * comma-separated; WANT the address connect --ip asked, if any). */
 struct endpoint {
 	char net[64];
 	char ip[16];
 	int idx;
 	char aliases[256];
+	char want[16];
 };
 #define ENDPOINTS_MAX 8		/* eth1..eth8 */
 
@@ -70,9 +71,10 @@ void names_update(struct store *s, const struct container *c, const char *net,
 struct netconf;
 /* md-network connect (aliases: "a,b" or "") or disconnect (aliases
  * NULL; force: also if the interface cannot be deleted) of container id
- * and nc: recorded in its state (connected), and done at once if it
+ * and nc, at address ip (connect --ip: "10.89.0.7", kept for its starts;
+ * NULL or "" any): recorded in its state (connected), and done at once if it
  * runs (eth1..., an address of nc, names). Docker's errors. */
 int names_connect(struct store *s, const struct netconf *nc, const char *id,
-		  const char *aliases, int force, struct md_err *err);
+		  const char *aliases, const char *ip, int force, struct md_err *err);
 
 #endif

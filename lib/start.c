@@ -85,7 +85,8 @@ static int more_networks(struct start *st, struct md_err *err)
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		struct net_more *m = &st->more[i];
 		if (net_lookup(&st->s, ep[i].net, &m->nc, err) < 0 ||
-		    ipam_alloc(&st->s, m->nc.name, &m->nc.sn, st->c.id, &m->addr, err) < 0) {
+		    ipam_alloc(&st->s, m->nc.name, &m->nc.sn, st->c.id, ip4_parse(ep[i].want),
+			       &m->addr, err) < 0) {
 			rc = -1;
 			break;
 		}
@@ -157,7 +158,8 @@ static int build(struct start *st, struct monitor_link *l, struct md_err *err)
 	 * meanwhile). */
 	if (net_bridged(c->network)) {
 		if (net_lookup(&st->s, c->network, &st->net, err) < 0 ||
-		    ipam_alloc(&st->s, st->net.name, &st->net.sn, c->id, &r->addr, err) < 0)
+		    ipam_alloc(&st->s, st->net.name, &st->net.sn, c->id,
+			       ip4_parse(c->ipv4_address), &r->addr, err) < 0)
 			return -1;
 		ip4_format(r->addr, c->ip, sizeof(c->ip));
 		r->net = &st->net;

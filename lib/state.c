@@ -76,6 +76,7 @@ static const struct field fields[] = {
 	FIELD(oom_killed, F_BOOL), FIELD(error, F_STR),
 	FIELD(auto_remove, F_BOOL), FIELD(hostname, F_STR),
 	FIELD(network, F_STR), FIELD(ip, F_STR), FIELD(aliases, F_STR),
+	FIELD(ipv4_address, F_STR),
 	OWNED(connected, ""), OWNED(publish, ""),
 	OWNED(ports, ""), FIELD(cgroup_parent, F_STR),
 	FIELD(caps, F_HEX), FIELD(privileged, F_BOOL), FIELD(seccomp, F_BOOL),

@@ -65,36 +65,69 @@ static void test_alloc(void)
 
 	/* A user network missing (removed meanwhile): not made again. */
 	CHECK(subnet_parse("192.168.7.1/29", &sn, &err) == 0);
-	CHECK(ipam_alloc(&st, "t", &sn, id_of(1), &a, &err) < 0 &&
+	CHECK(ipam_alloc(&st, "t", &sn, id_of(1), 0, &a, &err) < 0 &&
 	      !strcmp(err.msg, "network t not found"));
 	CHECK(mkdir_p_at(st.fd, "networks/t", 0700) == 0);
 	/* A /29: 6 hosts, one of them the gateway. */
 	for (int i = 1; i <= 5; i++) {
-		CHECK(ipam_alloc(&st, "t", &sn, id_of(i), &a, &err) == 0);
+		CHECK(ipam_alloc(&st, "t", &sn, id_of(i), 0, &a, &err) == 0);
 		char want[16];
 		snprintf(want, sizeof(want), "192.168.7.%d", i + 1);
 		CHECK(!strcmp(ip(a), want));
 	}
-	CHECK(ipam_alloc(&st, "t", &sn, id_of(3), &a, &err) == 0 && !strcmp(ip(a), "192.168.7.4"));
+	CHECK(ipam_alloc(&st, "t", &sn, id_of(3), 0, &a, &err) == 0 && !strcmp(ip(a), "192.168.7.4"));
 	/* Containers 1 to 5 are in the store: nothing to take back. */
 	for (int i = 1; i <= 5; i++) {
 		char dir[128];
 		snprintf(dir, sizeof(dir), "containers/%s", id_of(i));
 		CHECK(mkdir_p_at(st.fd, dir, 0700) == 0);
 	}
-	CHECK(ipam_alloc(&st, "t", &sn, id_of(6), &a, &err) < 0 &&
+	CHECK(ipam_alloc(&st, "t", &sn, id_of(6), 0, &a, &err) < 0 &&
 	      strstr(err.msg, "no free address in 192.168.7.0/29"));
 	/* Released: the lowest free comes back first. */
 	CHECK(ipam_release(&st, "t", id_of(2), &err) == 0);
 	CHECK(ipam_release(&st, "t", id_of(4), &err) == 0);
 	CHECK(ipam_release(&st, "t", id_of(4), &err) == 0);	/* (again: nothing) */
-	CHECK(ipam_alloc(&st, "t", &sn, id_of(7), &a, &err) == 0 && !strcmp(ip(a), "192.168.7.3"));
-	CHECK(ipam_alloc(&st, "t", &sn, id_of(8), &a, &err) == 0 && !strcmp(ip(a), "192.168.7.5"));
+	CHECK(ipam_alloc(&st, "t", &sn, id_of(7), 0, &a, &err) == 0 && !strcmp(ip(a), "192.168.7.3"));
+	CHECK(ipam_alloc(&st, "t", &sn, id_of(8), 0, &a, &err) == 0 && !strcmp(ip(a), "192.168.7.5"));
 	/* Full again; 7 and 8 are not in the store: theirs are taken back
 	 * when none is free. */
-	CHECK(ipam_alloc(&st, "t", &sn, id_of(9), &a, &err) == 0 && !strcmp(ip(a), "192.168.7.3"));
+	CHECK(ipam_alloc(&st, "t", &sn, id_of(9), 0, &a, &err) == 0 && !strcmp(ip(a), "192.168.7.3"));
 	CHECK(ipam_release(&st, "nosuch", id_of(1), &err) == 0);
-	CHECK(ipam_alloc(&st, "../x", &sn, id_of(1), &a, &err) < 0);
+	CHECK(ipam_alloc(&st, "../x", &sn, id_of(1), 0, &a, &err) < 0);
+}
+
+/* --ip: the address asked for, or Docker's words why not. */
+static void test_wanted(void)
+{
+	struct subnet sn;
+	struct md_err err;
+	uint32_t a;
+
+	CHECK(subnet_parse("10.2.0.1/24", &sn, &err) == 0);
+	CHECK(mkdir_p_at(st.fd, "networks/w", 0700) == 0);
+	CHECK(ipam_alloc(&st, "w", &sn, id_of(1), ip4_parse("10.2.0.50"), &a, &err) == 0 &&
+	      !strcmp(ip(a), "10.2.0.50"));
+	/* asked again: the one it has */
+	CHECK(ipam_alloc(&st, "w", &sn, id_of(1), ip4_parse("10.2.0.50"), &a, &err) == 0 &&
+	      !strcmp(ip(a), "10.2.0.50"));
+	/* another's, the gateway, outside, the network or broadcast address */
+	CHECK(ipam_alloc(&st, "w", &sn, id_of(2), ip4_parse("10.2.0.50"), &a, &err) < 0 &&
+	      !strcmp(err.msg, "Address already in use"));
+	CHECK(ipam_alloc(&st, "w", &sn, id_of(2), ip4_parse("10.2.0.1"), &a, &err) < 0 &&
+	      !strcmp(err.msg, "Address already in use"));
+	CHECK(ipam_alloc(&st, "w", &sn, id_of(2), ip4_parse("10.2.1.5"), &a, &err) < 0 &&
+	      !strcmp(err.msg, "no configured subnet or ip-range contain the IP address 10.2.1.5"));
+	CHECK(ipam_alloc(&st, "w", &sn, id_of(2), ip4_parse("10.2.0.0"), &a, &err) < 0);
+	CHECK(ipam_alloc(&st, "w", &sn, id_of(2), ip4_parse("10.2.0.255"), &a, &err) < 0);
+	/* the lowest free is still the lowest */
+	CHECK(ipam_alloc(&st, "w", &sn, id_of(2), 0, &a, &err) == 0 && !strcmp(ip(a), "10.2.0.2"));
+	/* one no longer in the store (20: never was): its address is taken
+	 * back for one that wants it */
+	CHECK(ipam_alloc(&st, "w", &sn, id_of(20), ip4_parse("10.2.0.60"), &a, &err) == 0);
+	CHECK(ipam_alloc(&st, "w", &sn, id_of(3), ip4_parse("10.2.0.60"), &a, &err) == 0 &&
+	      !strcmp(ip(a), "10.2.0.60"));
+	CHECK(ip4_parse("") == 0 && ip4_parse("10.2.0.256") == 0);
 }
 
 static void test_damaged_file(void)
@@ -108,9 +141,9 @@ static void test_damaged_file(void)
 	CHECK(file_write_at(st.fd, "networks/d/ipam", bad, sizeof(bad) - 1, 0600, &err) == 0);
 	CHECK(subnet_parse("10.1.0.1/24", &sn, &err) == 0);
 	/* The one good line stands; the others' addresses are free. */
-	CHECK(ipam_alloc(&st, "d", &sn, id_of(1), &a, &err) == 0 && !strcmp(ip(a), "10.1.0.3"));
-	CHECK(ipam_alloc(&st, "d", &sn, id_of(2), &a, &err) == 0 && !strcmp(ip(a), "10.1.0.2"));
-	CHECK(ipam_alloc(&st, "d", &sn, id_of(3), &a, &err) == 0 && !strcmp(ip(a), "10.1.0.4"));
+	CHECK(ipam_alloc(&st, "d", &sn, id_of(1), 0, &a, &err) == 0 && !strcmp(ip(a), "10.1.0.3"));
+	CHECK(ipam_alloc(&st, "d", &sn, id_of(2), 0, &a, &err) == 0 && !strcmp(ip(a), "10.1.0.2"));
+	CHECK(ipam_alloc(&st, "d", &sn, id_of(3), 0, &a, &err) == 0 && !strcmp(ip(a), "10.1.0.4"));
 }
 
 int main(void)
@@ -129,6 +162,7 @@ int main(void)
 	}
 	test_parse();
 	test_alloc();
+	test_wanted();
 	test_damaged_file();
 	store_close(&st);
 	rm_rf_at(AT_FDCWD, dir);

@@ -25,6 +25,14 @@ static void test_endpoints(void)
 	s = endpoints_format(ep, n);
 	CHECK(s && !strcmp(s, "back:10.89.1.3:1:a,b front::2:"));
 	free(s);
+	/* connect --ip's address: a fifth field, only when asked */
+	n = endpoints_parse("back::1:a:10.89.1.77 front::2:", ep);
+	CHECK(n == 2 && !strcmp(ep[0].want, "10.89.1.77") && !ep[0].ip[0] &&
+	      !strcmp(ep[0].aliases, "a") && !ep[1].want[0]);
+	s = endpoints_format(ep, n);
+	CHECK(s && !strcmp(s, "back::1:a:10.89.1.77 front::2:"));
+	free(s);
+	CHECK(endpoints_parse("back::1:a:10.89.1.777777777777777", ep) == 0);
 	CHECK(endpoints_parse("", ep) == 0 && endpoints_parse(NULL, ep) == 0);
 	/* damaged: too few fields, no name, a bad index, an address too long */
 	CHECK(endpoints_parse("x:1.2.3.4:1 :1.2.3.4:1: y::0: y::9: "
