@@ -285,6 +285,18 @@ static const char *go_time(const char *t)
 
 /* NetworkSettings.Ports as Docker's: "80/tcp": [{HostIp, HostPort}]
  * (a port published twice shows twice, not in one list). */
+/* One of NetworkSettings.Networks: its address, and the one --ip asked
+ * for (IPAMConfig.IPv4Address, "" if none). */
+static void net_doc(struct tv *t, const char *net, const char *ip, const char *want)
+{
+	tv_map(t, net, 0);
+	tv_str(t, "IPAddress", ip);
+	tv_map(t, "IPAMConfig", 0);
+	tv_str(t, "IPv4Address", want);
+	tv_end(t);
+	tv_end(t);
+}
+
 static void ports_doc(struct tv *t, const struct container *c)
 {
 	const char *p = container_live(c) && c->ports ? c->ports : "";
@@ -382,16 +394,11 @@ void ctr_inspect_doc(struct tv *t, const struct container *c,
 	ports_doc(t, c);
 	tv_end(t);
 	tv_map(t, "Networks", 0);
-	tv_map(t, c->network, 0);
-	tv_str(t, "IPAddress", c->ip);
-	tv_end(t);
+	net_doc(t, c->network, c->ip, c->ipv4_address);
 	/* (md-network connect's) */
 	n = endpoints_parse(c->connected, ep);
-	for (size_t i = 0; i < n; i++) {
-		tv_map(t, ep[i].net, 0);
-		tv_str(t, "IPAddress", ep[i].ip);
-		tv_end(t);
-	}
+	for (size_t i = 0; i < n; i++)
+		net_doc(t, ep[i].net, ep[i].ip, ep[i].want);
 	tv_end(t);
 	tv_end(t);
 	tv_end(t);
