@@ -311,8 +311,11 @@ static int conn(int argc, char **argv, struct store *s, int disconnect)
 				return applet_fail(&err);
 		} else if (opt == O_IP && !disconnect) {
 			if (!ip4_parse(optarg))
-				return applet_usage_error("invalid IPv4 address: %s", optarg);
+				return applet_failf("invalid IPv4 address: %s", optarg), 1;
 			ip = optarg;
+		} else if (opt == O_ALIAS || opt == O_IP) {
+			return applet_usage_error("unknown flag: --%s",
+						  opt == O_IP ? "ip" : "alias");
 		} else {
 			return 125;
 		}

@@ -183,7 +183,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, struct container *c
 			break;
 		case O_IP:
 			if (!ip4_parse(optarg) || strlen(optarg) >= sizeof(c->ipv4_address))
-				return applet_flag_error("--ip", optarg, "invalid IPv4 address");
+				return applet_failf("invalid IPv4 address: %s", optarg);
 			snprintf(c->ipv4_address, sizeof(c->ipv4_address), "%s", optarg);
 			break;
 		case 'p':
@@ -586,8 +586,12 @@ again:
 		c.monitor_start = proc_start_time(c.monitor_pid);
 	}
 	if (container_create(&s, &c, &err) < 0) {
+		struct md_err e2;
 		run_abort(&proc);
 		container_net_release(&s, &c);
+		/* (no container: not even --ip's address kept) */
+		if (r->net)
+			ipam_release(&s, r->net->name, c.id, 1, &e2);
 		return stopped(&proc, &err);
 	}
 	spec_etc_files(&etc, c.hostname, c.ip[0] ? c.ip : join_ip);

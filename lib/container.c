@@ -518,7 +518,7 @@ void container_net_release(struct store *s, struct container *c)
 	/* (Its veth goes with its network namespace: see net.h.) */
 	if (c->ip[0]) {
 		names_update(s, c, c->network, c->ip, NULL);
-		if (ipam_release(s, c->network, c->id, &e2) == 0)
+		if (ipam_release(s, c->network, c->id, 0, &e2) == 0)
 			c->ip[0] = 0;
 	}
 	container_net_release_more(s, c);
@@ -526,21 +526,25 @@ void container_net_release(struct store *s, struct container *c)
 
 /* Gives c's addresses on its connected networks back, and takes its
  * names out there (s NULL: neither); ep: its endpoints, without them.
+ * forget: its removal, also the addresses --ip asked for (ipam.h).
  * 1 if there were any. */
 static int release_more(struct store *s, const struct container *c,
-			struct endpoint *ep, size_t n)
+			struct endpoint *ep, size_t n, int forget)
 {
 	struct md_err e2;
 	int done = 0;
 
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		if (ep[i].ip[0]) {
 			if (s)
 				names_update(s, c, ep[i].net, ep[i].ip, NULL);
-			if (!s || ipam_release(s, ep[i].net, c->id, &e2) == 0)
+			if (!s || ipam_release(s, ep[i].net, c->id, forget, &e2) == 0)
 				ep[i].ip[0] = 0;
 			done = 1;
+		} else if (s && forget && ep[i].want[0]) {
+			ipam_release(s, ep[i].net, c->id, 1, &e2);
 		}
+	}
 	return done;
 }
 
@@ -550,7 +554,7 @@ void container_net_release_more(struct store *s, struct container *c)
 	size_t n = endpoints_parse(c->connected, ep);
 	char *str;
 
-	if (release_more(s, c, ep, n) && (str = endpoints_format(ep, n))) {
+	if (release_more(s, c, ep, n, 0) && (str = endpoints_format(ep, n))) {
 		free(c->connected);
 		c->connected = str;
 	}
@@ -593,13 +597,15 @@ int container_remove(struct store *s, const struct container *c,
 	}
 	if (!(flags & RM_NO_WAITERS))
 		let_waiters_read(s, c);
-	if (c->ip[0]) {
+	if (c->ip[0] || c->ipv4_address[0]) {
 		struct md_err e2;
-		net_detach(c->id, &e2);
-		names_update(s, c, c->network, c->ip, NULL);
-		ipam_release(s, c->network, c->id, &e2);
+		if (c->ip[0]) {
+			net_detach(c->id, &e2);
+			names_update(s, c, c->network, c->ip, NULL);
+		}
+		ipam_release(s, c->network, c->id, 1, &e2);
 	}
-	release_more(s, c, ep, endpoints_parse(c->connected, ep));
+	release_more(s, c, ep, endpoints_parse(c->connected, ep), 1);
 	name_release(s, c->name, c->id);
 	/* Out of sight first, so that a crash never leaves half of one. */
 	if (renameat(s->fd, dir, s->fd, tmp) < 0) {

@@ -283,8 +283,6 @@ static const char *go_time(const char *t)
 	return t[0] ? t : "0001-01-01T00:00:00Z";
 }
 
-/* NetworkSettings.Ports as Docker's: "80/tcp": [{HostIp, HostPort}]
- * (a port published twice shows twice, not in one list). */
 /* One of NetworkSettings.Networks: its address, and the one --ip asked
  * for (IPAMConfig.IPv4Address, "" if none). */
 static void net_doc(struct tv *t, const char *net, const char *ip, const char *want)
@@ -297,6 +295,8 @@ static void net_doc(struct tv *t, const char *net, const char *ip, const char *w
 	tv_end(t);
 }
 
+/* NetworkSettings.Ports as Docker's: "80/tcp": [{HostIp, HostPort}]
+ * (a port published twice shows twice, not in one list). */
 static void ports_doc(struct tv *t, const struct container *c)
 {
 	const char *p = container_live(c) && c->ports ? c->ports : "";

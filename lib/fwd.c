@@ -224,33 +224,41 @@ static int localnet(const char *bridge, int on)
 	return ok ? 0 : -1;
 }
 
-/* This container's table is gone: route_localnet off again unless
- * another container's table on the bridge wants it (the kernel's list
- * of tables says, nft_port_tables). No lock between containers: each
- * sets it on after its table is made, and one that turned it off looks
- * again after, so it ends on whenever a table is there. (A killed
- * process leaves it on, still behind md's own guard rules, until the
- * next stop of a container with ports on that bridge.) */
+/* This container's table is gone: route_localnet off again unless a
+ * container's table on the bridge is left (the kernel's list of tables
+ * says, nft_port_tables). No lock between containers: one that wants
+ * the setting sets it on after its table is made; every one whose table
+ * goes looks (so the last one turns it off, whoever set it), and after
+ * turning it off looks again, and turns it back on if a table came
+ * meanwhile, until what it saw holds. So it is on whenever a table that
+ * wants it is there, and ends off once none is. Where md cannot tell
+ * (-1), it is left on. (A killed process leaves it on, still behind
+ * md's own guard rules, until the next stop of a container with ports
+ * on that bridge.) */
 static void localnet_release(struct fwd *f)
 {
-	if (!f->localnet)
-		return;
 	f->localnet = 0;
-	if (nft_port_tables(f->bridge) != 0)
-		return;
-	localnet(f->bridge, 0);
-	if (nft_port_tables(f->bridge) > 0)
+	for (int i = 0; i < 8; i++) {
+		if (nft_port_tables(f->bridge) != 0)
+			return;
+		localnet(f->bridge, 0);
+		if (nft_port_tables(f->bridge) == 0)
+			return;
 		localnet(f->bridge, 1);
+	}
 }
 
 /* The kernel carries no more: the table goes with its socket. */
 static void nat_off(struct fwd *f)
 {
-	if (f->nat_fd >= 0)
+	int had = f->nat_fd >= 0;
+
+	if (had)
 		close(f->nat_fd);
 	f->nat_fd = -1;
 	f->nat = 0;
-	localnet_release(f);
+	if (had)
+		localnet_release(f);
 }
 
 /* The container's table made for addr (0: emptied). Whatever fails,

@@ -76,6 +76,9 @@ void subnet_format(const struct subnet *sn, char *out, size_t len)
 struct entry {
 	uint32_t addr;		/* host order, for sorting */
 	char id[CONTAINER_ID_LEN + 1];
+	uint8_t kept;		/* --ip's: held while its container
+				 * exists, run or not ("kept" in the
+				 * file) */
 };
 
 struct table {
@@ -83,7 +86,7 @@ struct table {
 	size_t n, cap;
 };
 
-static int add(struct table *t, uint32_t addr, const char *id)
+static int add(struct table *t, uint32_t addr, const char *id, int kept)
 {
 	if (t->n == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 64;
@@ -94,6 +97,7 @@ static int add(struct table *t, uint32_t addr, const char *id)
 		t->cap = cap;
 	}
 	t->e[t->n].addr = addr;
+	t->e[t->n].kept = (uint8_t)kept;
 	snprintf(t->e[t->n].id, sizeof(t->e[t->n].id), "%s", id);
 	t->n++;
 	return 0;
@@ -112,13 +116,14 @@ static int load(struct store *s, const char *path, struct table *t,
 	if (!buf)
 		return err->errnum == ENOENT ? 0 : -1;
 	for (p = buf; (nl = strchr(p, '\n')); p = nl + 1) {
-		char ip[INET_ADDRSTRLEN], id[CONTAINER_ID_LEN + 1];
+		char ip[INET_ADDRSTRLEN], id[CONTAINER_ID_LEN + 1], mark[8] = "";
 		struct in_addr a;
+		int k;
 		*nl = 0;
-		if (sscanf(p, "%15s %64s", ip, id) != 2 || strlen(id) != CONTAINER_ID_LEN ||
-		    inet_pton(AF_INET, ip, &a) != 1)
+		if ((k = sscanf(p, "%15s %64s %7s", ip, id, mark)) < 2 ||
+		    strlen(id) != CONTAINER_ID_LEN || inet_pton(AF_INET, ip, &a) != 1)
 			continue;
-		if (add(t, ntohl(a.s_addr), id) < 0) {
+		if (add(t, ntohl(a.s_addr), id, k == 3 && !strcmp(mark, "kept")) < 0) {
 			free(buf);
 			free(t->e);
 			return err_set(err, ENOMEM, "%s", path);
@@ -131,7 +136,7 @@ static int load(struct store *s, const char *path, struct table *t,
 static int save(struct store *s, const char *path, const struct table *t,
 		struct md_err *err)
 {
-	size_t cap = t->n * (INET_ADDRSTRLEN + CONTAINER_ID_LEN + 2) + 1, len = 0;
+	size_t cap = t->n * (INET_ADDRSTRLEN + CONTAINER_ID_LEN + 7) + 1, len = 0;
 	char *buf = malloc(cap);
 	int rc;
 
@@ -140,7 +145,8 @@ static int save(struct store *s, const char *path, const struct table *t,
 	for (size_t i = 0; i < t->n; i++) {
 		char ip[INET_ADDRSTRLEN];
 		ip4_format(htonl(t->e[i].addr), ip, sizeof(ip));
-		len += snprintf(buf + len, cap - len, "%s %s\n", ip, t->e[i].id);
+		len += snprintf(buf + len, cap - len, "%s %s%s\n", ip, t->e[i].id,
+				t->e[i].kept ? " kept" : "");
 	}
 	/* Not synced: after a power loss no container runs, and an
 	 * address the file still lists is taken back when needed. */
@@ -215,23 +221,24 @@ int ipam_check(const struct subnet *sn, uint32_t want, struct md_err *err)
 	char text[16];
 
 	ip4_format(want, text, sizeof(text));
-	if ((a & mask) != net || a == net || a == (net | ~mask))
+	if ((a & mask) != net)
 		return err_set(err, 0, "no configured subnet or ip-range contain the "
 			       "IP address %s", text);
-	if (a == ntohl(sn->gw))
+	/* (Docker's ipam holds these from the start) */
+	if (a == net || a == (net | ~mask) || a == ntohl(sn->gw))
 		return err_set(err, 0, "Address already in use");
 	return 0;
 }
 
 /* Whether address a (host order) can be given: ipam_check, and no
- * other container's (once those gone are reclaimed). */
-static int wanted(struct store *s, const struct subnet *sn, struct table *t,
-		  uint32_t a, struct md_err *err)
+ * other container's. (Not reclaimed here: an md-run holds its address
+ * before its container's directory is made, and another's --ip must
+ * not take it then. Only a full network reclaims.) */
+static int wanted(const struct subnet *sn, const struct table *t, uint32_t a,
+		  struct md_err *err)
 {
 	if (ipam_check(sn, htonl(a), err) < 0)
 		return -1;
-	if (held(t, a))
-		reclaim(s, t);
 	if (held(t, a))
 		return err_set(err, 0, "Address already in use");
 	return 0;
@@ -244,6 +251,7 @@ int ipam_alloc(struct store *s, const char *net, const struct subnet *sn,
 	cleanup_close int lock = -1;
 	struct table t;
 	uint32_t a = 0;
+	size_t k = 0;
 	int rc = -1;
 
 	/* (Only the default network's directory is made here: a user
@@ -258,14 +266,19 @@ int ipam_alloc(struct store *s, const char *net, const struct subnet *sn,
 	if (load(s, path, &t, err) < 0)
 		return -1;
 	for (size_t i = 0; i < t.n; i++)
-		if (!strcmp(t.e[i].id, id)) {
+		if (!strcmp(t.e[i].id, id) && (!want || htonl(t.e[i].addr) == want)) {
 			*addr = htonl(t.e[i].addr);
 			free(t.e);
 			return 0;
 		}
+	/* (One it holds but did not ask for goes: --ip's wins.) */
+	for (size_t i = 0; i < t.n; i++)
+		if (strcmp(t.e[i].id, id))
+			t.e[k++] = t.e[i];
+	t.n = k;
 	qsort(t.e, t.n, sizeof(*t.e), by_addr);
 	if (want) {
-		if (wanted(s, sn, &t, ntohl(want), err) < 0) {
+		if (wanted(sn, &t, ntohl(want), err) < 0) {
 			free(t.e);
 			return -1;
 		}
@@ -278,7 +291,7 @@ int ipam_alloc(struct store *s, const char *net, const struct subnet *sn,
 		char sub[32];
 		subnet_format(sn, sub, sizeof(sub));
 		err_set(err, 0, "network %s: no free address in %s", net, sub);
-	} else if (add(&t, a, id) < 0) {
+	} else if (add(&t, a, id, want != 0) < 0) {
 		err_set(err, ENOMEM, "%s", path);
 	} else if (save(s, path, &t, err) == 0) {
 		*addr = htonl(a);
@@ -288,7 +301,7 @@ int ipam_alloc(struct store *s, const char *net, const struct subnet *sn,
 	return rc;
 }
 
-int ipam_release(struct store *s, const char *net, const char *id,
+int ipam_release(struct store *s, const char *net, const char *id, int forget,
 		 struct md_err *err)
 {
 	char path[256], lockp[256];
@@ -305,7 +318,7 @@ int ipam_release(struct store *s, const char *net, const char *id,
 	if (load(s, path, &t, err) < 0)
 		return -1;
 	for (size_t i = 0; i < t.n; i++)
-		if (strcmp(t.e[i].id, id))
+		if (strcmp(t.e[i].id, id) || (t.e[i].kept && !forget))
 			t.e[k++] = t.e[i];
 	if (k != t.n) {
 		t.n = k;

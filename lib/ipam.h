@@ -5,11 +5,15 @@
  *   networks/NAME/ipam        one line per address: "10.88.0.2 <ID>"
  *   networks/NAME/ipam.lock   flock'd while the file is read and replaced
  *
- * Addresses are given lowest first. A container asking again gets the
- * one it has (a restart keeps its address). One released (its
- * container ended or was removed) is free at once. When none is free,
- * addresses of containers that are no longer in the store are taken
- * back first. */
+ * where a line may end in " kept": an address --ip asked for, held
+ * while its container exists, run or not (released at its removal or
+ * disconnect: ipam_release's forget).
+ *
+ * Addresses are given lowest first, or as --ip asks. A container asking
+ * again gets the one it has (a restart keeps its address). One released
+ * (its container ended or was removed) is free at once. When none is
+ * free, addresses of containers that are no longer in the store are
+ * taken back first. */
 #ifndef MD_IPAM_H
 #define MD_IPAM_H
 
@@ -41,11 +45,13 @@ uint32_t ip4_parse(const char *s);
 int ipam_alloc(struct store *s, const char *net, const struct subnet *sn,
 	       const char *id, uint32_t want, uint32_t *addr, struct md_err *err);
 /* Whether want (network order) may be asked for on sn, as Docker's words
- * say why not: in the subnet, not its network, broadcast or gateway
- * address. */
+ * say why not: in the subnet ("no configured subnet or ip-range contain
+ * the IP address ..."), not its network, broadcast or gateway address
+ * ("Address already in use"). */
 int ipam_check(const struct subnet *sn, uint32_t want, struct md_err *err);
-/* Gives id's address on net back (none: not an error). */
-int ipam_release(struct store *s, const char *net, const char *id,
+/* Gives id's address on net back (none: not an error); one --ip asked
+ * for only if forget (its container removed, or disconnected). */
+int ipam_release(struct store *s, const char *net, const char *id, int forget,
 		 struct md_err *err);
 
 #endif

@@ -433,7 +433,7 @@ static int connect_fn(struct container *c, void *arg, struct md_err *err)
 				close(ns);
 			if (rc < 0) {
 				struct md_err e2;
-				ipam_release(k->s, net, c->id, &e2);
+				ipam_release(k->s, net, c->id, 1, &e2);
 				net_detach_more(c->id, k->ep.idx, &e2);
 				return -1;
 			}
@@ -449,11 +449,12 @@ static int connect_fn(struct container *c, void *arg, struct md_err *err)
 				       "network %s", c->id, net);
 		k->ep = ep[i];
 		ep[i] = ep[--n];
-		if (k->ep.ip[0]) {
+		if (k->ep.ip[0] || k->ep.want[0]) {
 			struct md_err e2;
-			if (net_detach_more(c->id, k->ep.idx, err) < 0 && !k->force)
+			if (k->ep.ip[0] && net_detach_more(c->id, k->ep.idx, err) < 0 &&
+			    !k->force)
 				return -1;
-			ipam_release(k->s, net, c->id, &e2);
+			ipam_release(k->s, net, c->id, 1, &e2);
 		}
 	}
 	if (!(str = endpoints_format(ep, n)))

@@ -736,6 +736,7 @@ int nft_ports_set(int *fd, const char *name, const struct nft_port *v, size_t n,
 #define CTA_TUPLE_IP		1
 #define CTA_IP_V4_SRC		1
 #define NLM_F_DUMP		0x300
+#define NLM_F_DUMP_INTR		0x10
 #define NLMSG_DONE		3
 #define NLA_F_NESTED		0x8000
 #define NLA_TYPE_MASK		0x3fff
@@ -820,13 +821,20 @@ int nft_conntrack_forget(uint32_t addr, struct md_err *err)
 		}
 		for (size_t off = 0; off + sizeof(struct nlmsghdr_) <= (size_t)got;) {
 			struct nlmsghdr_ h;
-			const char *p = buf + off + sizeof(h) + sizeof(struct nfgenmsg), *o;
+			const char *m = buf + off, *p = m + sizeof(h) + sizeof(struct nfgenmsg), *o;
 			size_t len, ol;
-			memcpy(&h, buf + off, sizeof(h));
+			memcpy(&h, m, sizeof(h));
 			if (h.len < sizeof(h) || h.len > (size_t)got - off)
 				break;
 			off += (h.len + 3u) & ~3u;
 			if (h.type == NLMSG_DONE || h.type == NLMSG_ERROR) {
+				int e = 0;	/* (DONE's status, or the error) */
+				if (h.len >= sizeof(h) + sizeof(e))
+					memcpy(&e, m + sizeof(h), sizeof(e));
+				if (e) {
+					err_set(err, -e, "conntrack: netlink dump");
+					goto out;
+				}
 				done = 1;
 				break;
 			}
@@ -904,11 +912,18 @@ int nft_port_tables(const char *bridge)
 			const char *name;
 			size_t len;
 			memcpy(&h, buf + off, sizeof(h));
+			/* (A dump the kernel says was interrupted, or ended
+			 * with an error, counts nothing for sure.) */
+			if (h.flags & NLM_F_DUMP_INTR)
+				count = -1;
 			if (h.type == NLMSG_DONE || h.type == NLMSG_ERROR ||
 			    h.len < sizeof(h) + sizeof(struct nfgenmsg) ||
 			    h.len > (size_t)got - off) {
+				int e = 0;
+				if (h.type == NLMSG_DONE && h.len >= sizeof(h) + sizeof(e))
+					memcpy(&e, buf + off + sizeof(h), sizeof(e));
 				done = 1;
-				if (h.type != NLMSG_DONE)
+				if (h.type != NLMSG_DONE || e)
 					count = -1;
 				break;
 			}

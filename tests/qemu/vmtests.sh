@@ -136,12 +136,14 @@ t_ports() {
 	get() { timeout 5 busybox wget -qO- http://127.0.0.1:18080/ 2>/dev/null; }
 	i=0; until [ "$(get)" = vm ] || [ $i -ge 40 ]; do sleep 0.25; i=$((i + 1)); done
 	mon=$(awk -F' = ' '$1=="monitor_pid" {print $2}' "$MD_ROOT/containers/$id/state.ini")
-	kill -STOP "$mon"
+	[ -n "$mon" ] && kill -STOP "$mon" || { fail "no monitor pid for $id"; return 1; }
 	out=$(get)
 	kill -CONT "$mon"
-	echo "with the monitor stopped: '$out'; route_localnet $(cat /proc/sys/net/ipv4/conf/md0/route_localnet)"
+	rl=$(cat /proc/sys/net/ipv4/conf/md0/route_localnet)
+	echo "with the monitor stopped: '$out'; route_localnet $rl"
 	expect_run 0 "$id" md-rm -f "$id" || return 1
 	[ "$out" = vm ] || { fail "no answer with the monitor stopped: '$out'"; return 1; }
+	[ "$rl" = 1 ] || { fail "route_localnet $rl on md0"; return 1; }
 	out=$(get)
 	[ -z "$out" ] || fail "port still answers after md-rm: '$out'"
 }

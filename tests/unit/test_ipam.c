@@ -85,15 +85,15 @@ static void test_alloc(void)
 	CHECK(ipam_alloc(&st, "t", &sn, id_of(6), 0, &a, &err) < 0 &&
 	      strstr(err.msg, "no free address in 192.168.7.0/29"));
 	/* Released: the lowest free comes back first. */
-	CHECK(ipam_release(&st, "t", id_of(2), &err) == 0);
-	CHECK(ipam_release(&st, "t", id_of(4), &err) == 0);
-	CHECK(ipam_release(&st, "t", id_of(4), &err) == 0);	/* (again: nothing) */
+	CHECK(ipam_release(&st, "t", id_of(2), 0, &err) == 0);
+	CHECK(ipam_release(&st, "t", id_of(4), 0, &err) == 0);
+	CHECK(ipam_release(&st, "t", id_of(4), 0, &err) == 0);	/* (again: nothing) */
 	CHECK(ipam_alloc(&st, "t", &sn, id_of(7), 0, &a, &err) == 0 && !strcmp(ip(a), "192.168.7.3"));
 	CHECK(ipam_alloc(&st, "t", &sn, id_of(8), 0, &a, &err) == 0 && !strcmp(ip(a), "192.168.7.5"));
 	/* Full again; 7 and 8 are not in the store: theirs are taken back
 	 * when none is free. */
 	CHECK(ipam_alloc(&st, "t", &sn, id_of(9), 0, &a, &err) == 0 && !strcmp(ip(a), "192.168.7.3"));
-	CHECK(ipam_release(&st, "nosuch", id_of(1), &err) == 0);
+	CHECK(ipam_release(&st, "nosuch", id_of(1), 0, &err) == 0);
 	CHECK(ipam_alloc(&st, "../x", &sn, id_of(1), 0, &a, &err) < 0);
 }
 
@@ -122,11 +122,25 @@ static void test_wanted(void)
 	CHECK(ipam_alloc(&st, "w", &sn, id_of(2), ip4_parse("10.2.0.255"), &a, &err) < 0);
 	/* the lowest free is still the lowest */
 	CHECK(ipam_alloc(&st, "w", &sn, id_of(2), 0, &a, &err) == 0 && !strcmp(ip(a), "10.2.0.2"));
-	/* one no longer in the store (20: never was): its address is taken
-	 * back for one that wants it */
+	/* kept while its container exists: a release at its end keeps it,
+	 * the lowest free passes it over; its removal (forget) frees it */
+	CHECK(ipam_release(&st, "w", id_of(1), 0, &err) == 0);
+	CHECK(ipam_alloc(&st, "w", &sn, id_of(3), ip4_parse("10.2.0.50"), &a, &err) < 0 &&
+	      !strcmp(err.msg, "Address already in use"));
+	CHECK(ipam_alloc(&st, "w", &sn, id_of(1), ip4_parse("10.2.0.50"), &a, &err) == 0 &&
+	      !strcmp(ip(a), "10.2.0.50"));
+	CHECK(ipam_release(&st, "w", id_of(1), 1, &err) == 0);
+	CHECK(ipam_alloc(&st, "w", &sn, id_of(3), ip4_parse("10.2.0.50"), &a, &err) == 0 &&
+	      !strcmp(ip(a), "10.2.0.50"));
+	/* one held that --ip did not ask for: the asked one wins */
+	CHECK(ipam_alloc(&st, "w", &sn, id_of(4), 0, &a, &err) == 0 && !strcmp(ip(a), "10.2.0.3"));
+	CHECK(ipam_alloc(&st, "w", &sn, id_of(4), ip4_parse("10.2.0.70"), &a, &err) == 0 &&
+	      !strcmp(ip(a), "10.2.0.70"));
+	CHECK(ipam_alloc(&st, "w", &sn, id_of(5), 0, &a, &err) == 0 && !strcmp(ip(a), "10.2.0.3"));
+	/* not reclaimed for --ip: a holder not in the store yet (20: an
+	 * md-run between its address and its directory) keeps it */
 	CHECK(ipam_alloc(&st, "w", &sn, id_of(20), ip4_parse("10.2.0.60"), &a, &err) == 0);
-	CHECK(ipam_alloc(&st, "w", &sn, id_of(3), ip4_parse("10.2.0.60"), &a, &err) == 0 &&
-	      !strcmp(ip(a), "10.2.0.60"));
+	CHECK(ipam_alloc(&st, "w", &sn, id_of(6), ip4_parse("10.2.0.60"), &a, &err) < 0);
 	CHECK(ip4_parse("") == 0 && ip4_parse("10.2.0.256") == 0);
 }
 
